@@ -1,0 +1,300 @@
+"""The command line: parse arguments, call the services, render. No SQL, no HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+from archiver import __version__, render
+from archiver.config import ConfigError, Settings, load_settings
+from archiver.detect.values import Citation, Detection, LinkRef
+from archiver.services.archive import ArchiveSummary, store_detection
+from archiver.services.sources import SourceError, detect_source, read_source
+from archiver.store import queries
+from archiver.store.blobs import BlobStore
+from archiver.store.db import Database, DatabaseError, current_revision, upgrade
+
+F = TypeVar("F", bound=Callable[..., Any])
+USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound)
+err = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    click.echo(f"archiver: error: {message}", err=True)
+    sys.exit(1)
+
+
+def user_errors(func: F) -> F:
+    """Known failures become one line on stderr and exit status 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except USER_ERRORS as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("archiver: interrupted; nothing of the current run was stored", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+def _database(ctx: click.Context) -> Database:
+    if "db" not in ctx.obj:
+        ctx.obj["db"] = Database(_settings(ctx).effective_database_url)
+        ctx.call_on_close(ctx.obj["db"].dispose)
+    return ctx.obj["db"]  # type: ignore[no-any-return]
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format", "fmt", type=click.Choice(render.FORMATS), default="table",
+        show_default=True, help="table for people; json, jsonl or csv for programs",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archiver")
+@click.option("--db", "database_url", metavar="URL",
+              help="database URL (default: SQLite in the data folder; env ARCHIVER_DATABASE_URL)")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path),
+              help="data folder (default ./archive; env ARCHIVER_HOME)")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, home: Path | None) -> None:
+    """Preserve news articles and the tweets they cite."""
+    try:
+        settings = load_settings(database_url=database_url, home=home)
+    except ConfigError as exc:
+        fail(str(exc))
+    ctx.obj = {"settings": settings}
+
+
+def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  # type: ignore[no-untyped-def]
+    """Read and detect every source before anything is stored."""
+    done, failed = [], []
+    with Progress(console=err, transient=True, disable=len(sources) < 2) as progress:
+        task = progress.add_task("reading", total=len(sources))
+        for given in sources:
+            progress.update(task, description=f"reading {given[-40:]}")
+            try:
+                source = read_source(given, settings)
+                done.append((source, detect_source(source)))
+            except SourceError as exc:
+                if not keep_going:
+                    raise
+                failed.append(str(exc))
+                err.print(f"archiver: skipped: {exc}", highlight=False)
+            progress.advance(task)
+    return done, failed
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--offline", is_flag=True, help="do not resolve citations over the network")
+@click.option("--keep-going", is_flag=True,
+              help="archive the sources that can be read and report the others")
+@format_option
+@click.pass_context
+@user_errors
+def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool, keep_going: bool,
+            fmt: str) -> None:
+    """Archive articles: URLs, .html/.md/.txt files, or - for standard input.
+
+    All sources are stored in one transaction: if one cannot be read, nothing is
+    stored (unless --keep-going)."""
+    settings = _settings(ctx)
+    db = _database(ctx)
+    done, failed = _read_all(sources, settings, keep_going)
+    blobs = BlobStore(settings.blob_dir)
+    with db.transaction() as session:
+        summaries = [store_detection(session, blobs, s, d) for s, d in done]
+    rows = [_summary_row(s) for s in summaries]
+    render.output_rows(
+        rows, fmt, fields=SUMMARY_FIELDS,
+        table_fields=("article_id", "title", "language", "citations", "handles", "links",
+                      "new_version"),
+        title=f"archived {len(rows)} article(s) in {_where(settings)}",
+    )
+    if failed:
+        sys.exit(1)
+
+
+SUMMARY_FIELDS = ("source", "article_id", "identity", "title", "language", "citations",
+                  "handles", "links", "new_version")
+
+
+def _summary_row(s: ArchiveSummary) -> dict[str, Any]:
+    return {
+        "source": s.source, "article_id": s.article_id, "identity": s.identity,
+        "title": s.title, "language": s.language, "citations": s.citations,
+        "handles": list(s.handles), "links": s.links, "new_version": s.new_version,
+    }
+
+
+def _where(settings: Settings) -> str:
+    return settings.database_url and _redact(settings.database_url) or str(settings.home)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a display helper must not fail
+        return url
+
+
+def citation_dict(c: Citation) -> dict[str, Any]:
+    return {
+        "kind": c.kind, "handle": c.handle, "author_name": c.author_name,
+        "date": c.date.isoformat() if c.date else None, "date_text": c.date_text,
+        "text": c.text, "lang": c.lang, "tweet_id": c.tweet_id, "status_url": c.status_url,
+        "links": list(c.links), "hashtags": list(c.hashtags), "mentions": list(c.mentions),
+        "flags": list(c.flags), "position": c.position.as_dict() if c.position else None,
+    }
+
+
+def link_dict(ref: LinkRef) -> dict[str, Any]:
+    return {
+        "url": ref.url, "normalized": ref.normalized, "kind": ref.kind,
+        "tweet_id": ref.tweet_id, "handle": ref.handle, "citation": ref.citation_index,
+        "anchor_text": ref.anchor_text,
+        "position": ref.position.as_dict() if ref.position else None,
+    }
+
+
+def detection_dict(source: str, d: Detection) -> dict[str, Any]:
+    a = d.article
+    return {
+        "source": source, "title": a.title, "language": a.language, "format": a.format,
+        "canonical_url": a.canonical_url, "authors": list(a.authors),
+        "published": a.published.isoformat() if a.published else None,
+        "citations": [citation_dict(c) for c in d.citations],
+        "links": [link_dict(r) for r in d.links],
+    }
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="json prints one JSON object per source (JSON Lines)")
+@click.pass_context
+@user_errors
+def detect(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
+    """Detect citations and links without storing anything."""
+    settings = _settings(ctx)
+    for given in sources:
+        result = detection_dict(given, detect_source(read_source(given, settings)))
+        if fmt == "json":
+            render.print_json_line(result)
+        else:
+            render.output_rows(
+                result["citations"], "table",
+                fields=("kind", "handle", "date", "tweet_id", "text", "links"),
+                title=f"{given}: {result['title'] or ''} [{result['language'] or '?'}]",
+            )
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@main.command()
+@click.option("--handle", help="cited account, with or without @")
+@click.option("--article", help="article id, URL or source")
+@click.option("--since", help="cited on or after this date (YYYY-MM-DD)")
+@click.option("--until", help="cited on or before this date (YYYY-MM-DD)")
+@click.option("--hashtag", help="quote contains this hashtag, with or without #")
+@click.option("--flagged", is_flag=True, help="only citations with a finding (e.g. date_mismatch)")
+@format_option
+@click.pass_context
+@user_errors
+def citations(ctx: click.Context, handle: str | None, article: str | None, since: str | None,
+              until: str | None, hashtag: str | None, flagged: bool, fmt: str) -> None:
+    """List stored citations."""
+    since_d, until_d = _date(since), _date(until)
+    with _database(ctx).reader() as session:
+        rows = queries.citations(session, handle=handle, article=article, since=since_d,
+                                 until=until_d, hashtag=hashtag, flagged=flagged)
+    render.output_rows(
+        rows, fmt, fields=queries.CITATION_FIELDS,
+        table_fields=("id", "article_id", "kind", "handle", "date", "tweet_id", "text", "flags"),
+        title=f"{len(rows)} citation(s)",
+    )
+
+
+@main.command()
+@format_option
+@click.pass_context
+@user_errors
+def articles(ctx: click.Context, fmt: str) -> None:
+    """List archived articles."""
+    with _database(ctx).reader() as session:
+        rows = queries.articles(session)
+    render.output_rows(
+        rows, fmt, fields=queries.ARTICLE_FIELDS,
+        table_fields=("id", "title", "language", "citations", "links", "versions",
+                      "last_archived_at"),
+        title=f"{len(rows)} article(s)",
+    )
+
+
+@main.command()
+@click.argument("article")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+@user_errors
+def show(ctx: click.Context, article: str, fmt: str) -> None:
+    """Show an article's text with its citations marked."""
+    with _database(ctx).reader() as session:
+        detail = queries.article_detail(session, article)
+    if fmt == "json":
+        render.print_json_line(detail)
+        return
+    console = Console()
+    console.print(f"[bold]{detail['title'] or detail['identity']}[/bold]", highlight=False)
+    console.print(f"{detail['url'] or detail['identity']} · {detail['language'] or '?'} · "
+                  f"{detail['citations']} citation(s)", highlight=False)
+    render.article_text(detail["paragraphs"], detail["citation_list"], console)
+    for number, cite in enumerate(detail["citation_list"], start=1):
+        console.print(f"[{number}] @{cite['handle'] or '?'} {cite['date'] or ''} "
+                      f"{cite['status_url'] or ''} ({cite['kind']})", highlight=False)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@user_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or upgrade the schema to the newest revision."""
+    url = _settings(ctx.parent.parent).effective_database_url  # type: ignore[union-attr]
+    database = Database(url, auto_upgrade=False)
+    try:
+        applied = upgrade(database.engine, url)
+        click.echo(f"schema at {current_revision(database.engine)}"
+                   + (" (upgraded)" if applied else " (already current)"))
+    finally:
+        database.dispose()

@@ -1,0 +1,233 @@
+"""One document in, everything detection finds out: ``detect(text, fmt)``.
+
+Pure: no network, no database, no clock. The three source formats become
+paragraphs (see paragraphs.py); embeds, flattened citations and lone status
+URLs become ``Citation`` values; tweet links anywhere become ``LinkRef``s tied
+to the citation they sit in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import PurePath
+
+from bs4 import Tag
+
+from archiver.detect import html as htmlmod
+from archiver.detect.dates import parse_tweet_date
+from archiver.detect.embeds import EmbedInfo, hashtags_and_mentions, parse_embed
+from archiver.detect.language import guess_language, language_of
+from archiver.detect.links import classify_url, find_links, normalize_url, parse_status_url
+from archiver.detect.paragraphs import Para
+from archiver.detect.snowflake import date_mismatch, tweet_time
+from archiver.detect.textcites import find_text_citations
+from archiver.detect.textformats import markdown_paragraphs, text_paragraphs
+from archiver.detect.values import Article, Citation, Detection, LinkRef, Position
+
+FORMATS = ("html", "markdown", "text")
+TWEET_LINK_KINDS = frozenset({"tco", "pic", "status", "media"})
+_HTML_SNIFF = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<meta|<article|<div|<p[\s>])", re.I)
+_NOT_LINKS = ("mailto:", "javascript:", "data:", "#", "tel:")
+
+
+def sniff_format(name: str | None, content_type: str | None, text: str) -> str | None:
+    """html, markdown or text from the file name, the media type, or the text itself.
+    None when the content is plainly not an article (an image, a PDF, JSON)."""
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if ctype in ("text/markdown", "text/x-markdown"):
+        return "markdown"
+    suffix = PurePath(name or "").suffix.lower()
+    if suffix in (".html", ".htm", ".xhtml"):
+        return "html"
+    if suffix in (".md", ".markdown"):
+        return "markdown"
+    if ctype and not ctype.startswith("text/"):
+        return None
+    if _HTML_SNIFF.match(text[:1000]):
+        return "html"
+    return "text"
+
+
+def _status_only(para: Para) -> tuple[str, str | None, str] | None:
+    """A paragraph that is nothing but one status URL: (url, handle, id)."""
+    text = para.text.strip().strip("<>")
+    candidates = [a.href for a in para.anchors if a.text.strip() == para.text.strip()]
+    if not candidates and re.fullmatch(r"\S+", text):
+        candidates = [text]
+    for url in candidates:
+        parsed = parse_status_url(url)
+        if parsed:
+            return url, parsed[0], parsed[1]
+    return None
+
+
+def _title_of_text(paras: Sequence[Para]) -> str | None:
+    for para in paras:
+        if not para.code and para.embed is None:
+            return para.text[:200]
+    return None
+
+
+def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
+    """Detect the article, its tweet citations and its tweet links."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    embeds: list[Tag] = []
+    meta = None
+    if fmt == "html":
+        soup = htmlmod.parse(text)
+        meta = htmlmod.metadata(soup, source_url)
+        paras, embeds = htmlmod.extract(soup, meta.base_url)
+    elif fmt == "markdown":
+        paras, embeds = markdown_paragraphs(text)
+    else:
+        paras = text_paragraphs(text)
+    infos = [parse_embed(tag) for tag in embeds]
+    for para in paras:
+        if para.embed is not None and not para.text:
+            para.text = infos[para.embed].status_url or "[tweet]"
+
+    found: list[tuple[Position, Citation]] = []
+    for index, info in enumerate(infos):
+        rows = [i for i, p in enumerate(paras) if p.embed == index]
+        position = Position(rows[0], 0, len(paras[rows[-1]].text), rows[-1])
+        found.append((position, _embed_citation(info, position)))
+    for cite in find_text_citations(paras, language_of):
+        position = Position(cite.first, cite.start, cite.end, cite.last)
+        found.append((position, _text_citation(cite, position)))
+    for i, para in enumerate(paras):
+        if para.code or para.embed is not None or any(p.paragraph <= i <= (p.last_paragraph or p.paragraph) for p, _ in found):
+            continue
+        lone = _status_only(para)
+        if lone:
+            position = Position(i, 0, len(para.text), i)
+            found.append((position, _url_citation(lone, position)))
+    found.sort(key=lambda item: (item[0].paragraph, item[0].start))
+    citations = [c for _, c in found]
+
+    links = _links(paras, citations)
+    citations = [_with_links(c, i, links) for i, c in enumerate(citations)]
+    body = [p.text for i, p in enumerate(paras) if not _in_citation(i, citations)]
+    language = (meta.language if meta else None) or guess_language(body or [p.text for p in paras])
+    citations = [_dated(c, language) for c in citations]
+    article = Article(
+        format=fmt,
+        title=(meta.title if meta else None) or _title_of_text(paras),
+        canonical_url=meta.canonical_url if meta else None,
+        authors=meta.authors if meta else (),
+        published=meta.published if meta else None,
+        language=language,
+        paragraphs=tuple(p.text for p in paras),
+    )
+    return Detection(article=article, citations=tuple(citations), links=tuple(links))
+
+
+def _in_citation(i: int, citations: Sequence[Citation]) -> bool:
+    return any(
+        c.position and c.position.paragraph <= i <= (c.position.last_paragraph or 0)
+        for c in citations
+    )
+
+
+def _embed_citation(info: EmbedInfo, position: Position) -> Citation:
+    tags, mentions = hashtags_and_mentions(info.text)
+    return Citation(
+        kind="embed", handle=info.handle, author_name=info.author_name,
+        date_text=info.date_text, date=None, text=info.text, lang=info.lang,
+        tweet_id=info.tweet_id, status_url=info.status_url, links=info.links,
+        hashtags=tags, mentions=mentions, position=position,
+    )
+
+
+def _text_citation(cite, position: Position) -> Citation:  # type: ignore[no-untyped-def]
+    tags, mentions = hashtags_and_mentions(cite.text)
+    return Citation(
+        kind="text", handle=cite.handle, author_name=cite.author_name,
+        date_text=cite.date_text, date=None, text=cite.text, lang=language_of(cite.text),
+        hashtags=tags, mentions=mentions, position=position,
+    )
+
+
+def _url_citation(lone: tuple[str, str | None, str], position: Position) -> Citation:
+    url, handle, tweet_id = lone
+    return Citation(
+        kind="url", handle=handle, author_name=None, date_text=None, date=None, text="",
+        tweet_id=tweet_id, status_url=normalize_url(url), position=position,
+    )
+
+
+def _dated(citation: Citation, language: str | None) -> Citation:
+    """Parse the cited date; a lone URL is dated by its snowflake; flag mismatches."""
+    date = parse_tweet_date(citation.date_text, lang=language) if citation.date_text else None
+    if citation.kind == "url" and citation.tweet_id:
+        created = tweet_time(citation.tweet_id)
+        date = created.date() if created else None
+    flags = list(citation.flags)
+    if date and citation.tweet_id and date_mismatch(citation.tweet_id, date):
+        flags.append("date_mismatch")
+    return replace(citation, date=date, flags=tuple(flags))
+
+
+def _links(paras: Sequence[Para], citations: Sequence[Citation]) -> list[LinkRef]:
+    refs: list[LinkRef] = []
+    for i, para in enumerate(paras):
+        if para.code:
+            continue
+        owner = _owner(i, citations)
+        covered: list[tuple[int, int]] = []
+        for anchor in para.anchors:
+            href = anchor.href.strip()
+            if href.lower().startswith(_NOT_LINKS):
+                continue
+            covered.append((anchor.start, anchor.end))
+            ref = _ref(href, Position(i, anchor.start, anchor.end), owner, anchor.text)
+            if ref:
+                refs.append(ref)
+        for link in find_links(para.text):
+            if any(s <= link.start < e for s, e in covered):
+                continue
+            ref = _ref(link.url, Position(i, link.start, link.end), owner, None)
+            if ref:
+                refs.append(ref)
+    refs.sort(key=lambda r: (r.position.paragraph, r.position.start) if r.position else (0, 0))
+    return refs
+
+
+def _ref(url: str, position: Position, owner: int | None, anchor: str | None) -> LinkRef | None:
+    try:
+        kind, tweet_id, handle = classify_url(url)
+    except ValueError:
+        return None
+    if kind not in TWEET_LINK_KINDS:
+        return None
+    return LinkRef(
+        url=url, normalized=normalize_url(url), kind=kind, position=position,
+        citation_index=owner, anchor_text=anchor, tweet_id=tweet_id, handle=handle,
+    )
+
+
+def _owner(i: int, citations: Sequence[Citation]) -> int | None:
+    for index, cite in enumerate(citations):
+        pos = cite.position
+        if pos and pos.paragraph <= i <= (pos.last_paragraph if pos.last_paragraph is not None else pos.paragraph):
+            return index
+    return None
+
+
+def _with_links(citation: Citation, index: int, links: Sequence[LinkRef]) -> Citation:
+    own = [r for r in links if r.citation_index == index]
+    inside = tuple(dict.fromkeys(
+        [*citation.links, *(r.normalized for r in own if r.normalized != citation.status_url)]
+    ))
+    tweet_id, status_url, handle = citation.tweet_id, citation.status_url, citation.handle
+    if tweet_id is None:
+        status = next((r for r in own if r.kind == "status" and r.tweet_id), None)
+        if status:
+            tweet_id, status_url = status.tweet_id, status.normalized
+            handle = handle or status.handle
+            inside = tuple(u for u in inside if u != status_url)
+    return replace(citation, links=inside, tweet_id=tweet_id, status_url=status_url, handle=handle)

@@ -1,0 +1,118 @@
+"""Markdown and plain text -> paragraphs (one a line; blank lines kept as facts).
+
+Markdown is read only as far as detection needs: fenced and indented code is
+code, ``>`` lines are a blockquote, heading and list markers are dropped,
+``[text](url)`` becomes its text with an anchor, and a raw HTML block (a pasted
+embed) is read by the HTML walker so its tweet is found like any embed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import Tag
+
+from archiver.detect import html as htmlmod
+from archiver.detect.paragraphs import Anchor, Para
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_LIST = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+")
+_QUOTE = re.compile(r"^\s{0,3}>\s?")
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_AUTOLINK = re.compile(r"<((?:https?://)[^>\s]+)>")
+_HTML_BLOCK = re.compile(r"^\s{0,3}<(?:blockquote|figure|div|amp-twitter|iframe|p|section)\b", re.I)
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+
+
+def text_paragraphs(text: str) -> list[Para]:
+    """Plain text: every non-empty line is a paragraph."""
+    paras: list[Para] = []
+    blank = True
+    for line in text.splitlines():
+        stripped = re.sub(r"[ \t\u00a0]+", " ", line).strip()
+        if not stripped:
+            blank = True
+            continue
+        paras.append(Para(text=stripped, blank_before=blank))
+        blank = False
+    return paras
+
+
+def _inline(line: str) -> tuple[str, list[Anchor]]:
+    """Markdown inline markup -> text and anchors (offsets in the returned text)."""
+    line = _STRONG.sub(r"\2", line)
+    line = _AUTOLINK.sub(r"\1", line)
+    out, anchors, cursor = "", [], 0
+    for match in _MD_LINK.finditer(line):
+        out += line[cursor : match.start()]
+        label = match.group(1).strip() or match.group(2)
+        if match.group(0).startswith("!"):
+            label = match.group(1).strip()
+        start = len(out)
+        out += label
+        if not match.group(0).startswith("!"):
+            anchors.append(Anchor(start, len(out), match.group(2), label))
+        cursor = match.end()
+    out += line[cursor:]
+    return re.sub(r"[ \t\u00a0]+", " ", out).strip(), anchors
+
+
+def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
+    """Markdown -> paragraphs, plus the embed elements of raw HTML blocks."""
+    paras: list[Para] = []
+    embeds: list[Tag] = []
+    lines = text.splitlines()
+    blank, in_fence, group, groups = True, False, None, 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _FENCE.match(line):
+            in_fence, blank = not in_fence, True
+            i += 1
+            continue
+        if in_fence or (blank and line.startswith(("    ", "\t")) and line.strip()):
+            if line.strip():
+                paras.append(Para(text=line.rstrip(), blank_before=blank, code=True))
+            i += 1
+            continue
+        if _HTML_BLOCK.match(line) and not _QUOTE.match(line):
+            j = i
+            while j < len(lines) and lines[j].strip():
+                j += 1
+            block_paras, block_embeds = _html_block("\n".join(lines[i:j]), len(embeds))
+            for para in block_paras:
+                paras.append(para)
+            embeds.extend(block_embeds)
+            i, blank = j, True
+            continue
+        quoted = _QUOTE.match(line)
+        if quoted:
+            if group is None:
+                groups += 1
+                group = groups
+            line = line[quoted.end() :]
+            while _QUOTE.match(line):  # nested quotes count as the same quote
+                line = _QUOTE.sub("", line, count=1)
+        elif not line.strip():
+            group = None
+        content = _LIST.sub("", _HEADING.sub("", line))
+        body, anchors = _inline(content)
+        if not body:
+            blank = True
+            i += 1
+            continue
+        paras.append(Para(text=body, blank_before=blank, quote_group=group, anchors=anchors))
+        blank = False
+        i += 1
+    return paras, embeds
+
+
+def _html_block(block: str, first_index: int) -> tuple[list[Para], list[Tag]]:
+    soup = htmlmod.parse(block)
+    root = soup.body or soup
+    paras, embeds = htmlmod.walk_fragment(root)
+    for para in paras:
+        if para.embed is not None:
+            para.embed += first_index
+    return paras, embeds

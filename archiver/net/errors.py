@@ -1,0 +1,51 @@
+"""One tree of fetch errors, rooted at ``FetchError``, each carrying its URL.
+
+Lower-level errors (requests, urllib3, socket) are translated at the boundary
+in http.py, so callers never see a library's exception and every message names
+the URL a person asked for.
+"""
+
+from __future__ import annotations
+
+
+class FetchError(Exception):
+    """A fetch failed; ``cause`` is a short stable word for tables and JSON."""
+
+    cause = "error"
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.message = message
+
+
+class BlockedAddress(FetchError):
+    cause = "blocked_address"
+
+
+class InvalidURL(FetchError):
+    cause = "invalid_url"
+
+
+class DNSFailure(FetchError):
+    cause = "dns_error"
+
+
+class ConnectFailed(FetchError):
+    cause = "connection_error"
+
+
+class Timeout(FetchError):
+    cause = "timeout"
+
+
+class TLSFailure(FetchError):
+    cause = "tls_error"
+
+
+class TooLarge(FetchError):
+    cause = "too_large"
+
+
+class TooManyRedirects(FetchError):
+    cause = "too_many_redirects"

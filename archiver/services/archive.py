@@ -1,0 +1,176 @@
+"""Store what detection found: article, version, citations, links. Idempotent.
+
+An article is identified by its canonical URL (or fetched URL), or by the hash
+of its bytes when it is a file with no URL. A new ``article_version`` is made
+only when the main text changed; its citations and link occurrences hang off
+that version, so history survives an edited article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from archiver.detect.values import Detection
+from archiver.services.sources import Source
+from archiver.store import models as m
+from archiver.store.blobs import BlobStore
+
+
+@dataclass(frozen=True)
+class ArchiveSummary:
+    source: str
+    article_id: int
+    identity: str
+    title: str | None
+    language: str | None
+    citations: int
+    links: int
+    new_version: bool
+    handles: tuple[str, ...]
+
+
+def article_identity(source: Source, detection: Detection, raw_sha: str) -> str:
+    if detection.article.canonical_url and detection.article.canonical_url.startswith("http"):
+        return detection.article.canonical_url
+    if source.url:
+        return source.url
+    return f"sha256:{raw_sha}"
+
+
+def content_hash(detection: Detection) -> str:
+    return hashlib.sha256(detection.article.text.encode("utf-8")).hexdigest()
+
+
+def _capture(session: Session, source: Source, sha: str, size: int) -> m.Capture:
+    if source.is_file:  # re-reading the same bytes from a file is not a new observation
+        existing = session.scalars(
+            select(m.Capture).where(m.Capture.url == source.capture_url, m.Capture.sha256 == sha)
+        ).first()
+        if existing:
+            return existing
+    capture = m.Capture(
+        url=source.capture_url,
+        fetched_at=source.fetched_at,
+        status=source.status,
+        headers=dict(source.headers) if source.headers else None,
+        content_type=source.content_type,
+        sha256=sha,
+        size=size,
+    )
+    session.add(capture)
+    session.flush()
+    return capture
+
+
+def _upsert_link(session: Session, normalized: str, values: dict[str, object]) -> int:
+    """Insert a link unless it exists (safe against a concurrent run); return its id."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(m.Link).values(normalized=normalized, **values)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["normalized"]))
+    return session.scalars(select(m.Link.id).where(m.Link.normalized == normalized)).one()
+
+
+def store_detection(
+    session: Session, blobs: BlobStore, source: Source, detection: Detection
+) -> ArchiveSummary:
+    raw_sha, size = blobs.put(source.data)
+    identity = article_identity(source, detection, raw_sha)
+    art = detection.article
+    now = dt.datetime.now(dt.UTC)
+    article = session.scalars(select(m.Article).where(m.Article.identity == identity)).first()
+    if article is None:
+        article = m.Article(identity=identity, first_archived_at=now, format=art.format,
+                            source=source.given)
+        session.add(article)
+    article.source = source.given
+    article.url = source.url
+    article.canonical_url = art.canonical_url
+    article.format = art.format
+    article.title = art.title
+    article.authors = list(art.authors)
+    article.published_at = art.published
+    article.language = art.language
+    article.text = art.text
+    article.last_archived_at = now
+    session.flush()
+
+    capture = _capture(session, source, raw_sha, size)
+    sha = content_hash(detection)
+    version = session.scalars(
+        select(m.ArticleVersion).where(
+            m.ArticleVersion.article_id == article.id, m.ArticleVersion.content_sha256 == sha
+        )
+    ).first()
+    new_version = version is None
+    if version is None:
+        version = m.ArticleVersion(article_id=article.id, capture_id=capture.id,
+                                   content_sha256=sha, created_at=now)
+        session.add(version)
+        session.flush()
+        _store_citations_and_links(session, article.id, version.id, detection)
+    article.current_version_id = version.id
+    session.flush()
+    return ArchiveSummary(
+        source=source.given,
+        article_id=article.id,
+        identity=identity,
+        title=art.title,
+        language=art.language,
+        citations=len(detection.citations),
+        links=len({ref.normalized for ref in detection.links}),
+        new_version=new_version,
+        handles=tuple(c.handle or "?" for c in detection.citations),
+    )
+
+
+def _store_citations_and_links(
+    session: Session, article_id: int, version_id: int, detection: Detection
+) -> None:
+    citation_ids: list[int] = []
+    for ordinal, cite in enumerate(detection.citations):
+        pos = cite.position
+        row = m.Citation(
+            article_id=article_id, version_id=version_id, ordinal=ordinal, kind=cite.kind,
+            paragraph=pos.paragraph if pos else None,
+            last_paragraph=(pos.last_paragraph if pos and pos.last_paragraph is not None
+                            else pos.paragraph if pos else None),
+            start=pos.start if pos else None, end=pos.end if pos else None,
+            quote_text=cite.text, lang=cite.lang, author_name=cite.author_name,
+            handle=cite.handle, handle_lower=cite.handle.lower() if cite.handle else None,
+            date_text=cite.date_text, cited_date=cite.date, tweet_id=cite.tweet_id,
+            status_url=cite.status_url, flags=list(cite.flags),
+        )
+        row.tags = [m.CitationTag(kind="hashtag", value=t.lower()) for t in cite.hashtags] + [
+            m.CitationTag(kind="mention", value=t.lower()) for t in cite.mentions
+        ]
+        session.add(row)
+        session.flush()
+        citation_ids.append(row.id)
+    seen: set[tuple[int, int, int]] = set()
+    for ref in detection.links:
+        link_id = _upsert_link(session, ref.normalized, {
+            "url": ref.url, "kind": ref.kind, "tweet_id": ref.tweet_id, "handle": ref.handle,
+            "domain": (urlsplit(ref.normalized).hostname or "").lower() or None,
+        })
+        paragraph = ref.position.paragraph if ref.position else -1
+        start = ref.position.start if ref.position else 0
+        if (link_id, paragraph, start) in seen:
+            continue
+        seen.add((link_id, paragraph, start))
+        session.add(m.LinkOccurrence(
+            link_id=link_id, article_id=article_id, version_id=version_id,
+            citation_id=(citation_ids[ref.citation_index]
+                         if ref.citation_index is not None else None),
+            url=ref.url, paragraph=paragraph, start=start,
+            end=ref.position.end if ref.position else 0, anchor_text=ref.anchor_text,
+        ))
+    session.flush()

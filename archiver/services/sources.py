@@ -1,0 +1,111 @@
+"""Reading a source (URL, file or standard input) into bytes and detecting it.
+
+Every failure becomes a ``SourceError`` whose message names the source, so the
+CLI can print it as one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from archiver.config import Settings
+from archiver.detect.decoding import decode
+from archiver.detect.document import detect, sniff_format
+from archiver.detect.values import Detection
+from archiver.net.errors import FetchError
+from archiver.net.http import Hop, HttpClient
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A source cannot be archived; the message names it."""
+
+
+@dataclass(frozen=True)
+class Source:
+    given: str  # as the user typed it
+    url: str | None  # http(s) URL, final after redirects
+    capture_url: str  # what the capture row records: URL, file URI or "stdin:"
+    data: bytes
+    content_type: str | None
+    fetched_at: dt.datetime
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    hops: tuple[Hop, ...] = field(default_factory=tuple)
+
+    @property
+    def is_file(self) -> bool:
+        return self.url is None
+
+
+def read_source(given: str, settings: Settings, stdin: BinaryIO | None = None) -> Source:
+    now = dt.datetime.now(dt.UTC)
+    if given.startswith(("http://", "https://")):
+        return _fetch(given, settings)
+    if "://" in given:
+        raise SourceError(f"{given}: only http(s) URLs, files and - are supported")
+    if given == "-":
+        stream = stdin or sys.stdin.buffer
+        data = stream.read(MAX_FILE_BYTES + 1)
+        return Source(given, None, "stdin:", _capped(given, data), None, now)
+    path = Path(given)
+    if not path.exists():
+        raise SourceError(f"{given}: no such file")
+    if not path.is_file():
+        raise SourceError(f"{given}: not a file")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SourceError(f"{given}: cannot read: {exc.strerror or exc}") from None
+    return Source(given, None, path.resolve().as_uri(), _capped(given, data), None, now)
+
+
+def _capped(given: str, data: bytes) -> bytes:
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(f"{given}: larger than {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def _fetch(url: str, settings: Settings) -> Source:
+    client = HttpClient(settings)
+    try:
+        fetch = client.get(url)
+    except FetchError as exc:
+        raise SourceError(str(exc)) from None
+    finally:
+        client.close()
+    if fetch.status >= 400:
+        raise SourceError(f"{url}: HTTP {fetch.status}")
+    return Source(
+        given=url,
+        url=fetch.final_url,
+        capture_url=fetch.final_url,
+        data=fetch.body,
+        content_type=fetch.content_type,
+        fetched_at=fetch.fetched_at,
+        status=fetch.status,
+        headers=fetch.headers,
+        hops=fetch.hops,
+    )
+
+
+def detect_source(source: Source) -> Detection:
+    """Decode and detect; refuses what is not an article."""
+    if b"\x00" in source.data[:8192] and not source.data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(f"{source.given}: not HTML or text (binary content)")
+    text, _encoding = decode(source.data, source.content_type)
+    name = source.url or source.given
+    fmt = sniff_format(name if source.given != "-" else None, source.content_type, text)
+    if fmt is None:
+        ctype = (source.content_type or "").split(";")[0]
+        raise SourceError(f"{source.given}: not HTML or text ({ctype})")
+    detection = detect(text, fmt, source_url=source.url)
+    if not any(p.strip() for p in detection.article.paragraphs):
+        raise SourceError(f"{source.given}: no article text found")
+    return detection

@@ -1,0 +1,279 @@
+"""The relational model of the archive (SQLAlchemy 2.0 typed mappings).
+
+Natural identities carry unique constraints (normalized URL, tweet id, content
+hash) so that archiving the same thing twice adds nothing. ``link_check`` is
+append-only: history is never overwritten. Times are UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that alembic migrations can refer to them on
+# every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER only
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Capture(Base):
+    """One fetched (or read) response, byte-exact in the blob store and WARC."""
+
+    __tablename__ = "capture"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    method: Mapped[str] = mapped_column(String(10), default="GET")
+    status: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Article(Base):
+    """One article, identified by its canonical URL, or by content hash for files."""
+
+    __tablename__ = "article"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    identity: Mapped[str] = mapped_column(String(2048), unique=True)
+    source: Mapped[str] = mapped_column(Text)  # as given: URL, path or "-"
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    published_at: Mapped[dt.date | None] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(35))
+    text: Mapped[str] = mapped_column(Text, default="")
+    first_archived_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+    last_archived_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The latest version; a plain column, not a foreign key, to keep the
+    # article <-> version dependency acyclic for every backend.
+    current_version_id: Mapped[int | None] = mapped_column(Id)
+
+    versions: Mapped[list[ArticleVersion]] = relationship(
+        back_populates="article", foreign_keys="ArticleVersion.article_id"
+    )
+
+
+class ArticleVersion(Base):
+    """One distinct content of an article; a new row only when the text changed."""
+
+    __tablename__ = "article_version"
+    __table_args__ = (UniqueConstraint("article_id", "content_sha256"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    article_id: Mapped[int] = mapped_column(Id, ForeignKey("article.id", ondelete="CASCADE"))
+    capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="versions", foreign_keys=[article_id])
+
+
+class Citation(Base):
+    """One cited tweet inside one version of an article."""
+
+    __tablename__ = "citation"
+    __table_args__ = (UniqueConstraint("version_id", "ordinal"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("article_version.id", ondelete="CASCADE")
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)  # order in the article
+    kind: Mapped[str] = mapped_column(String(16))  # embed, text, url
+    paragraph: Mapped[int | None] = mapped_column(Integer)
+    last_paragraph: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    quote_text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str | None] = mapped_column(String(35))
+    author_name: Mapped[str | None] = mapped_column(Text)
+    handle: Mapped[str | None] = mapped_column(String(64), index=True)
+    handle_lower: Mapped[str | None] = mapped_column(String(64), index=True)
+    date_text: Mapped[str | None] = mapped_column(Text)
+    cited_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    tweet_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    status_url: Mapped[str | None] = mapped_column(Text)
+    match_method: Mapped[str | None] = mapped_column(String(32))  # how the tweet was found
+    match_score: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tags: Mapped[list[CitationTag]] = relationship(
+        back_populates="citation", cascade="all, delete-orphan"
+    )
+
+
+class CitationTag(Base):
+    """A hashtag or @mention inside a quote, lower-cased, so that it can be queried."""
+
+    __tablename__ = "citation_tag"
+    __table_args__ = (
+        UniqueConstraint("citation_id", "kind", "value"),
+        Index("ix_citation_tag_kind_value", "kind", "value"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    citation_id: Mapped[int] = mapped_column(Id, ForeignKey("citation.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # hashtag, mention
+    value: Mapped[str] = mapped_column(String(280))
+
+    citation: Mapped[Citation] = relationship(back_populates="tags")
+
+
+class Link(Base):
+    """One distinct link, by normalized URL; its state follows the latest checks."""
+
+    __tablename__ = "link"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    normalized: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(Text)  # first form seen
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    tweet_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    handle: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32), default="unchecked")
+    resolved_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LinkOccurrence(Base):
+    """Where a link appears: article version, paragraph, offsets, citation."""
+
+    __tablename__ = "link_occurrence"
+    __table_args__ = (UniqueConstraint("version_id", "link_id", "paragraph", "start"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    link_id: Mapped[int] = mapped_column(Id, ForeignKey("link.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("article_version.id", ondelete="CASCADE")
+    )
+    citation_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("citation.id", ondelete="SET NULL"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text)  # as written
+    paragraph: Mapped[int] = mapped_column(Integer, default=-1)  # -1: in markup only
+    start: Mapped[int] = mapped_column(Integer, default=0)
+    end: Mapped[int] = mapped_column(Integer, default=0)
+    anchor_text: Mapped[str | None] = mapped_column(Text)
+    rel: Mapped[str | None] = mapped_column(String(255))
+
+
+class RedirectHop(Base):
+    """One hop of one resolution of a link, in order; the chain is data."""
+
+    __tablename__ = "redirect_hop"
+    __table_args__ = (UniqueConstraint("link_id", "resolved_at", "hop"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    link_id: Mapped[int] = mapped_column(Id, ForeignKey("link.id", ondelete="CASCADE"))
+    resolved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    hop: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(Text)
+    capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
+
+
+class Tweet(Base):
+    """One tweet, by its snowflake id (kept as a string: ids overflow JS numbers)."""
+
+    __tablename__ = "tweet"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    handle: Mapped[str | None] = mapped_column(String(64), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    author_name: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lang: Mapped[str | None] = mapped_column(String(35))
+    reply_to_id: Mapped[str | None] = mapped_column(String(32))
+    quoted_id: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32), default="unknown")
+    provider: Mapped[str | None] = mapped_column(String(32))
+    capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Media(Base):
+    """One photo, video or GIF of a tweet, with the bytes we kept."""
+
+    __tablename__ = "media"
+    __table_args__ = (UniqueConstraint("tweet_id", "url"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tweet_id: Mapped[str] = mapped_column(String(32), ForeignKey("tweet.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # photo, video, animated_gif
+    url: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    mime: Mapped[str | None] = mapped_column(String(255))
+    capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
+
+
+class LinkCheck(Base):
+    """One rot check of a link or a tweet. Append-only."""
+
+    __tablename__ = "link_check"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    link_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("link.id", ondelete="CASCADE"), index=True
+    )
+    tweet_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("tweet.id", ondelete="CASCADE"), index=True
+    )
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(32))
+    status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))

@@ -1,0 +1,204 @@
+"""The read side used by the CLI: plain dicts with stable field names.
+
+Only the current version of each article is queried; older versions stay in
+the database as history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from archiver.store import models as m
+
+CITATION_FIELDS = (
+    "id", "article_id", "article", "kind", "handle", "author_name", "date", "date_text",
+    "text", "lang", "tweet_id", "status_url", "links", "hashtags", "mentions", "flags",
+    "position",
+)
+ARTICLE_FIELDS = (
+    "id", "identity", "url", "title", "language", "published", "authors", "format",
+    "citations", "links", "first_archived_at", "last_archived_at", "versions",
+)
+
+
+def iso_utc(value: dt.datetime) -> str:
+    """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes, stored as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+class NotFound(LookupError):
+    """No article matches the reference given."""
+
+
+def _current(stmt: Select[Any]) -> Select[Any]:
+    return stmt.join(m.Article, m.Article.id == m.Citation.article_id).where(
+        m.Citation.version_id == m.Article.current_version_id
+    )
+
+
+def find_article(session: Session, ref: str) -> m.Article:
+    """An article by id, identity, URL, canonical URL or source as given."""
+    conditions = [m.Article.identity == ref, m.Article.url == ref,
+                  m.Article.canonical_url == ref, m.Article.source == ref]
+    if ref.isdigit():
+        conditions.append(m.Article.id == int(ref))
+    article = session.scalars(select(m.Article).where(or_(*conditions))).first()
+    if article is None:
+        raise NotFound(f"{ref}: no such article in the archive")
+    return article
+
+
+def citations(
+    session: Session,
+    *,
+    handle: str | None = None,
+    article: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    hashtag: str | None = None,
+    flagged: bool = False,
+) -> list[dict[str, Any]]:
+    stmt = _current(select(m.Citation, m.Article.identity))
+    if handle:
+        stmt = stmt.where(m.Citation.handle_lower == handle.lstrip("@").lower())
+    if article:
+        stmt = stmt.where(m.Citation.article_id == find_article(session, article).id)
+    if since:
+        stmt = stmt.where(m.Citation.cited_date >= since)
+    if until:
+        stmt = stmt.where(m.Citation.cited_date <= until)
+    if hashtag:
+        tagged = select(m.CitationTag.citation_id).where(
+            m.CitationTag.kind == "hashtag", m.CitationTag.value == hashtag.lstrip("#").lower()
+        )
+        stmt = stmt.where(m.Citation.id.in_(tagged))
+    stmt = stmt.order_by(m.Citation.article_id, m.Citation.ordinal)
+    rows = session.execute(stmt).all()
+    ids = [row[0].id for row in rows]
+    links = _citation_links(session, ids)
+    tags = _citation_tags(session, ids)
+    out = [_citation_dict(c, identity, links, tags) for c, identity in rows]
+    return [row for row in out if row["flags"]] if flagged else out
+
+
+def _citation_links(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    if not ids:
+        return found
+    stmt = (
+        select(m.LinkOccurrence.citation_id, m.Link.normalized)
+        .join(m.Link, m.Link.id == m.LinkOccurrence.link_id)
+        .where(m.LinkOccurrence.citation_id.in_(ids))
+        .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start)
+    )
+    for citation_id, url in session.execute(stmt):
+        found.setdefault(citation_id, [])
+        if url not in found[citation_id]:
+            found[citation_id].append(url)
+    return found
+
+
+def _citation_tags(session: Session, ids: list[int]) -> dict[tuple[int, str], list[str]]:
+    found: dict[tuple[int, str], list[str]] = {}
+    if ids:
+        stmt = select(m.CitationTag).where(m.CitationTag.citation_id.in_(ids)).order_by(
+            m.CitationTag.id
+        )
+        for tag in session.scalars(stmt):
+            found.setdefault((tag.citation_id, tag.kind), []).append(tag.value)
+    return found
+
+
+def _citation_dict(
+    c: m.Citation,
+    identity: str,
+    links: dict[int, list[str]],
+    tags: dict[tuple[int, str], list[str]],
+) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "article_id": c.article_id,
+        "article": identity,
+        "kind": c.kind,
+        "handle": c.handle,
+        "author_name": c.author_name,
+        "date": c.cited_date.isoformat() if c.cited_date else None,
+        "date_text": c.date_text,
+        "text": c.quote_text,
+        "lang": c.lang,
+        "tweet_id": c.tweet_id,
+        "status_url": c.status_url,
+        "links": [u for u in links.get(c.id, []) if u != c.status_url],
+        "hashtags": tags.get((c.id, "hashtag"), []),
+        "mentions": tags.get((c.id, "mention"), []),
+        "flags": list(c.flags or []),
+        "position": {
+            "paragraph": c.paragraph,
+            "start": c.start,
+            "end": c.end,
+            "last_paragraph": c.last_paragraph,
+        },
+    }
+
+
+def articles(session: Session) -> list[dict[str, Any]]:
+    cites = (
+        select(m.Citation.article_id, func.count().label("n"))
+        .join(m.Article, m.Article.id == m.Citation.article_id)
+        .where(m.Citation.version_id == m.Article.current_version_id)
+        .group_by(m.Citation.article_id)
+        .subquery()
+    )
+    links = (
+        select(m.LinkOccurrence.article_id, func.count(func.distinct(m.LinkOccurrence.link_id)).label("n"))
+        .join(m.Article, m.Article.id == m.LinkOccurrence.article_id)
+        .where(m.LinkOccurrence.version_id == m.Article.current_version_id)
+        .group_by(m.LinkOccurrence.article_id)
+        .subquery()
+    )
+    versions = (
+        select(m.ArticleVersion.article_id, func.count().label("n"))
+        .group_by(m.ArticleVersion.article_id)
+        .subquery()
+    )
+    stmt = (
+        select(m.Article, cites.c.n, links.c.n, versions.c.n)
+        .outerjoin(cites, cites.c.article_id == m.Article.id)
+        .outerjoin(links, links.c.article_id == m.Article.id)
+        .outerjoin(versions, versions.c.article_id == m.Article.id)
+        .order_by(m.Article.id)
+    )
+    return [_article_dict(a, n_c or 0, n_l or 0, n_v or 0) for a, n_c, n_l, n_v in session.execute(stmt)]
+
+
+def _article_dict(a: m.Article, n_cites: int, n_links: int, n_versions: int) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "identity": a.identity,
+        "url": a.canonical_url or a.url,
+        "title": a.title,
+        "language": a.language,
+        "published": a.published_at.isoformat() if a.published_at else None,
+        "authors": list(a.authors or []),
+        "format": a.format,
+        "citations": n_cites,
+        "links": n_links,
+        "first_archived_at": iso_utc(a.first_archived_at),
+        "last_archived_at": iso_utc(a.last_archived_at),
+        "versions": n_versions,
+    }
+
+
+def article_detail(session: Session, ref: str) -> dict[str, Any]:
+    """An article with its text as paragraphs and its citations."""
+    article = find_article(session, ref)
+    [summary] = [row for row in articles(session) if row["id"] == article.id]
+    summary["paragraphs"] = article.text.split("\n") if article.text else []
+    summary["citation_list"] = citations(session, article=str(article.id))
+    return summary

@@ -1,0 +1,23 @@
+"""Running the real CLI in-process (click's runner) against a test database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from archiver.cli import main
+
+
+def run(home: Path, db_url: str, *args: str, input: bytes | str | None = None) -> Result:
+    runner = CliRunner()
+    env = {"ARCHIVER_HOME": str(home), "ARCHIVER_DATABASE_URL": db_url}
+    return runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+def run_json(home: Path, db_url: str, *args: str) -> Any:
+    result = run(home, db_url, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

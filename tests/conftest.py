@@ -1,0 +1,56 @@
+"""Shared fixtures: a fresh database per test, on SQLite or on PostgreSQL.
+
+The database is chosen by ``ARCHIVER_TEST_DATABASE_URL``: unset, each test gets
+its own SQLite file in tmp_path; set to a PostgreSQL URL, each test gets its own
+schema there (created and dropped around the test), so tests never see each
+other's rows and can run against one server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TEST_DB_ENV = "ARCHIVER_TEST_DATABASE_URL"
+
+
+def backend() -> str:
+    url = os.environ.get(TEST_DB_ENV, "")
+    return make_url(url).get_backend_name() if url else "sqlite"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    base = os.environ.get(TEST_DB_ENV)
+    if not base:
+        yield f"sqlite:///{tmp_path / 'archive.sqlite'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    return Path(__file__).resolve().parents[1] / "seeds" / "nagorno-karabakh-2020-10-01.txt"
