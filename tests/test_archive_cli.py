@@ -48,7 +48,7 @@ def test_archive_seed_stores_four_citations_and_two_short_links(home, db_url, se
     )
     assert cites[0]["author_name"] == "SV News 🚨"
     assert cites[2]["author_name"] == "Arayik Harutyunyan | Artsakh President"
-    assert "armeniangenocide" in cites[1]["hashtags"]
+    assert cites[1]["hashtags"] == ["ArmenianGenocide"]
 
 
 def test_archiving_twice_adds_no_rows(home, db_url, seed_path):

@@ -88,15 +88,15 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
         paras = text_paragraphs(text)
     infos = [parse_embed(tag) for tag in embeds]
     for para in paras:
-        if para.embed is not None and not para.text:
-            para.text = infos[para.embed].status_url or "[tweet]"
+        if para.embed is not None and not para.text:  # an embed that shows no text
+            para.text = f"[embedded tweet {infos[para.embed].tweet_id or ''}]".replace(" ]", "]")
 
     found: list[tuple[Position, Citation]] = []
     for index, info in enumerate(infos):
         rows = [i for i, p in enumerate(paras) if p.embed == index]
         position = Position(rows[0], 0, len(paras[rows[-1]].text), rows[-1])
         found.append((position, _embed_citation(info, position)))
-    for cite in find_text_citations(paras, language_of):
+    for cite in find_text_citations(paras):
         position = Position(cite.first, cite.start, cite.end, cite.last)
         found.append((position, _text_citation(cite, position)))
     for i, para in enumerate(paras):
@@ -163,7 +163,8 @@ def _url_citation(lone: tuple[str, str | None, str], position: Position) -> Cita
 def _dated(citation: Citation, language: str | None) -> Citation:
     """Parse the cited date; a lone URL is dated by its snowflake; flag mismatches."""
     date = parse_tweet_date(citation.date_text, lang=language) if citation.date_text else None
-    if citation.kind == "url" and citation.tweet_id:
+    shows_no_date = citation.kind == "url" or (citation.kind == "embed" and not citation.date_text)
+    if shows_no_date and citation.tweet_id:
         created = tweet_time(citation.tweet_id)
         date = created.date() if created else None
     flags = list(citation.flags)
@@ -184,9 +185,15 @@ def _links(paras: Sequence[Para], citations: Sequence[Citation]) -> list[LinkRef
             if href.lower().startswith(_NOT_LINKS):
                 continue
             covered.append((anchor.start, anchor.end))
-            ref = _ref(href, Position(i, anchor.start, anchor.end), owner, anchor.text)
+            position = Position(i, anchor.start, anchor.end)
+            ref = _ref(href, position, owner, anchor.text)
             if ref:
                 refs.append(ref)
+            for shown in find_links(anchor.text):  # pic.twitter.com/X shown over a t.co href
+                if ref is None or shown.normalized != ref.normalized:
+                    extra = _ref(shown.url, position, owner, anchor.text)
+                    if extra:
+                        refs.append(extra)
         for link in find_links(para.text):
             if any(s <= link.start < e for s, e in covered):
                 continue

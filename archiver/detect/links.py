@@ -203,7 +203,7 @@ def _split(url: str) -> _Parts | None:
         host += "]"
     elif not hostport.startswith("["):
         head, colon, tail = hostport.rpartition(":")
-        if colon and tail.isascii() and (tail.isdigit() or not tail):
+        if colon and ":" not in head and tail.isascii() and (tail.isdigit() or not tail):
             hostport, port = head, tail
         host = hostport
     else:

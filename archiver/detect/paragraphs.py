@@ -26,7 +26,9 @@ class Anchor:
 @dataclass
 class Para:
     text: str
-    blank_before: bool = False  # a blank line or a block boundary precedes it
+    blank_before: bool = False  # a paragraph boundary precedes it (blank line, block, or a
+    # new line in a text whose every line is a paragraph)
+    gap: bool = False  # a real blank line precedes it in the source text (never in HTML)
     quote_group: int | None = None  # paragraphs of one blockquote share a number
     code: bool = False
     embed: int | None = None  # index of the embed this paragraph renders

@@ -7,25 +7,28 @@ The attribution line is unambiguous: a dash, a display name, ``(@handle)`` and
 a date. The quote above it is not delimited, so we decide how far up it goes:
 
 1. Inside a blockquote, the quote is the rest of that blockquote.
-2. Otherwise the line just above the attribution is always the quote's first
-   line (one blank line between them is allowed). Further lines are added
-   while all of these hold: no blank line or block boundary in between, the
-   line is not another citation, code or an embed, it does not end with a
-   colon (an introduction such as "He wrote:"), the quote stays within a
-   tweet's 280 weighted characters (URLs count 23, CJK 2), and the line is
-   not confidently in another language than the quote.
+2. Otherwise the quote is the paragraph just above the attribution, all of its
+   lines: lines joined by ``<br>`` or written without a blank line between them
+   in a text that separates paragraphs with blank lines. In a text that writes
+   one paragraph a line (the seed article), that is the one line above.
+   A paragraph ending with a colon ("He wrote:") introduces a quote and is
+   never part of it.
+3. Run together in one paragraph ("... prose. Quote — Name (@h) 1 May 2020
+   more prose"), the quote is the text since the previous attribution, cut to
+   its last sentences within a tweet's 280 weighted characters.
 
 An attribution without a date is accepted only with evidence that a tweet is
-quoted (a t.co or pic.twitter.com link, a hashtag, or a blockquote), so that
-signatures such as "— Maria (@maria_writes)" under a newsletter are not taken.
-The precision of these rules is measured on tests/corpus.
+quoted: a t.co or pic.twitter.com link or a hashtag, a blockquote, or the quote
+standing right above it with no blank line, and not ending with a comma. So
+signatures under a newsletter ("À vendredi,", blank line, "— Maria
+(@maria_writes)") are not taken. The rules are measured on tests/corpus.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archiver.detect.dates import parse_tweet_date
@@ -33,16 +36,15 @@ from archiver.detect.links import find_links
 from archiver.detect.paragraphs import Para
 
 _DASH = r"(?:—|–|―|&mdash;|&#8212;|&#x2014;|&ndash;|--)"
-ATTRIBUTION = re.compile(
-    rf"^\s*>?\s*{_DASH}\s*(?P<name>[^()\n]{{0,80}}?)\s*\(\s*[@＠](?P<handle>\w{{1,15}})\s*\)"
-    r"\s*(?P<rest>.*?)\s*$"
+_NAME_HANDLE = (
+    rf"{_DASH}\s*(?P<name>[^\n—–]{{0,80}}?)\s*\(\s*[@＠](?P<handle>\w{{1,15}})\s*\)"
 )
-INLINE = re.compile(
-    rf"(?P<quote>\S.*?)\s*{_DASH}\s*(?P<name>[^()—–\n]{{1,80}}?)\s*\(\s*[@＠](?P<handle>\w{{1,15}})"
-    r"\s*\)\s*(?P<rest>[^—–()]{4,40}?)\s*$"
-)
+ATTRIBUTION = re.compile(rf"^\s*>?\s*{_NAME_HANDLE}\s*(?P<rest>.*?)\s*$")
+RUN_TOGETHER = re.compile(rf"\s{_NAME_HANDLE}")
 _TWEET_EVIDENCE = re.compile(r"(?:t\.co/|pic\.twitter\.com/|(?<!\w)#\w)")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 TWEET_LIMIT = 280
+DATE_MAX_TOKENS = 6
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,17 @@ def _date(rest: str) -> tuple[str | None, bool]:
     return rest, False
 
 
-LanguageOf = Callable[[str], str | None]
+def _leading_date(text: str) -> str | None:
+    """The longest run of words at the start of ``text`` that reads as a date."""
+    tokens = text.split()[:DATE_MAX_TOKENS]
+    for count in range(len(tokens), 0, -1):
+        candidate = " ".join(tokens[:count])
+        if parse_tweet_date(candidate) is not None:
+            return candidate
+    return None
 
 
-def find_text_citations(
-    paras: Sequence[Para], language_of: LanguageOf | None = None
-) -> list[TextCitation]:
+def find_text_citations(paras: Sequence[Para]) -> list[TextCitation]:
     """Every flattened citation in ``paras``; embeds and code are not looked at."""
     found: list[TextCitation] = []
     used: set[int] = set()
@@ -98,10 +105,10 @@ def find_text_citations(
             date_text, ok = _date(match.group("rest"))
             if not ok:
                 continue
-            first = _quote_start(paras, i, used, language_of)
+            first = _quote_start(paras, i, used)
             lines = [paras[j].text.lstrip("> ").strip() for j in range(first, i)]
             quote = "\n".join(line for line in lines if line)
-            if date_text is None and not _has_evidence(quote, paras[i]):
+            if date_text is None and not _has_evidence(quote, paras, first, i):
                 continue
             used.update(range(first, i + 1))
             found.append(
@@ -109,21 +116,52 @@ def find_text_citations(
                              match.group("name").strip() or None, date_text, quote)
             )
             continue
-        inline = INLINE.search(para.text)
-        if inline and parse_tweet_date(inline.group("rest")) is not None:
+        inline = _run_together(para.text, i)
+        if inline:
             used.add(i)
-            found.append(
-                TextCitation(i, i, inline.start("quote"), len(para.text),
-                             inline.group("handle"), inline.group("name").strip() or None,
-                             inline.group("rest").strip(), inline.group("quote").strip())
-            )
+            found.extend(inline)
     return found
 
 
-def _has_evidence(quote: str, attribution: Para) -> bool:
-    return bool(quote) and (
-        attribution.quote_group is not None or bool(_TWEET_EVIDENCE.search(quote))
-    )
+def _run_together(text: str, index: int) -> list[TextCitation]:
+    """Attributions inside a paragraph, each ending the quote before it; dated only."""
+    found: list[TextCitation] = []
+    cursor = 0
+    for match in RUN_TOGETHER.finditer(text):
+        if match.start() < cursor:
+            continue
+        date_text = _leading_date(text[match.end() :])
+        if date_text is None:
+            continue
+        quote = _last_sentences(text[cursor : match.start()].strip())
+        if not quote:
+            continue
+        start = text.index(quote, cursor)
+        end = text.index(date_text, match.end()) + len(date_text)
+        found.append(TextCitation(index, index, start, end, match.group("handle"),
+                                  match.group("name").strip() or None, date_text, quote))
+        cursor = end
+    return found
+
+
+def _last_sentences(text: str) -> str:
+    """The longest tail of whole sentences of ``text`` that fits in a tweet."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    quote = ""
+    for sentence in reversed(sentences):
+        candidate = f"{sentence} {quote}".strip()
+        if quote and weighted_length(candidate) > TWEET_LIMIT:
+            break
+        quote = candidate
+    return quote
+
+
+def _has_evidence(quote: str, paras: Sequence[Para], first: int, last: int) -> bool:
+    if not quote:
+        return False
+    if paras[last].quote_group is not None or _TWEET_EVIDENCE.search(quote):
+        return True
+    return not paras[last].gap and not quote.rstrip().endswith((",", "，"))
 
 
 def _is_stop(para: Para, index: int, used: set[int]) -> bool:
@@ -132,12 +170,11 @@ def _is_stop(para: Para, index: int, used: set[int]) -> bool:
         or para.code
         or para.embed is not None
         or bool(ATTRIBUTION.match(para.text))
+        or para.text.rstrip().endswith((":", "："))
     )
 
 
-def _quote_start(
-    paras: Sequence[Para], i: int, used: set[int], language_of: LanguageOf | None
-) -> int:
+def _quote_start(paras: Sequence[Para], i: int, used: set[int]) -> int:
     """Index of the first paragraph of the quote that ends just above ``i``."""
     group = paras[i].quote_group
     if group is not None:
@@ -148,21 +185,6 @@ def _quote_start(
     j = i - 1
     if j < 0 or _is_stop(paras[j], j, used) or paras[j].quote_group is not None:
         return i
-    length = weighted_length(paras[j].text)
-    quote_lang = language_of(paras[j].text) if language_of else None
-    while j > 0:
-        above = paras[j - 1]
-        if paras[j].blank_before or _is_stop(above, j - 1, used) or above.quote_group is not None:
-            break
-        text = above.text.strip()
-        if text.endswith((":", "：")):
-            break
-        length += weighted_length(text) + 1
-        if length > TWEET_LIMIT:
-            break
-        if quote_lang and language_of:
-            lang = language_of(text)
-            if lang and lang != quote_lang:
-                break
+    while j > 0 and not paras[j].blank_before and not _is_stop(paras[j - 1], j - 1, used):
         j -= 1
     return j

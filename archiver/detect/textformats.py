@@ -22,6 +22,11 @@ _QUOTE = re.compile(r"^\s{0,3}>\s?")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK = re.compile(r"<((?:https?://)[^>\s]+)>")
 _HTML_BLOCK = re.compile(r"^\s{0,3}<(?:blockquote|figure|div|amp-twitter|iframe|p|section)\b", re.I)
+# Hugo's tweet shortcode: {{< tweet user="jack" id="20" >}} or {{< tweet 20 >}}.
+_SHORTCODE = re.compile(
+    r"^\s*\{\{[<%]\s*tweet\s+(?:user=\"?(?P<user>\w{1,15})\"?\s+)?(?:id=)?\"?(?P<id>\d{1,20})\"?"
+    r"\s*[>%]\}\}\s*$"
+)
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 
 
@@ -34,8 +39,23 @@ def text_paragraphs(text: str) -> list[Para]:
         if not stripped:
             blank = True
             continue
-        paras.append(Para(text=stripped, blank_before=blank))
+        paras.append(Para(text=stripped, blank_before=blank, gap=blank))
         blank = False
+    return one_line_paragraphs(paras)
+
+
+LINE_STYLE_MAX_GAPS = 0.2
+
+
+def one_line_paragraphs(paras: list[Para]) -> list[Para]:
+    """A text that (almost) never leaves a blank line between paragraphs, as the
+    seed article, writes one paragraph a line: then every line is a boundary."""
+    if len(paras) > 2:
+        gaps = sum(p.gap for p in paras[1:]) / (len(paras) - 1)
+        if gaps < LINE_STYLE_MAX_GAPS:
+            for para in paras:
+                if para.quote_group is None:
+                    para.blank_before = True
     return paras
 
 
@@ -73,16 +93,25 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
             continue
         if in_fence or (blank and line.startswith(("    ", "\t")) and line.strip()):
             if line.strip():
-                paras.append(Para(text=line.rstrip(), blank_before=blank, code=True))
+                paras.append(Para(text=line.rstrip(), blank_before=blank, gap=blank, code=True))
             i += 1
+            continue
+        shortcode = _SHORTCODE.match(line)
+        if shortcode:
+            owner = shortcode.group("user") or "i/web"
+            markup = (f'<blockquote class="twitter-tweet"><a href="https://twitter.com/{owner}'
+                      f'/status/{shortcode.group("id")}"></a></blockquote>')
+            block_paras, block_embeds = _html_block(markup, len(embeds))
+            paras.extend(block_paras)
+            embeds.extend(block_embeds)
+            i, blank = i + 1, True
             continue
         if _HTML_BLOCK.match(line) and not _QUOTE.match(line):
             j = i
             while j < len(lines) and lines[j].strip():
                 j += 1
             block_paras, block_embeds = _html_block("\n".join(lines[i:j]), len(embeds))
-            for para in block_paras:
-                paras.append(para)
+            paras.extend(block_paras)
             embeds.extend(block_embeds)
             i, blank = j, True
             continue
@@ -102,10 +131,11 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
             blank = True
             i += 1
             continue
-        paras.append(Para(text=body, blank_before=blank, quote_group=group, anchors=anchors))
+        paras.append(Para(text=body, blank_before=blank, gap=blank, quote_group=group,
+                          anchors=anchors))
         blank = False
         i += 1
-    return paras, embeds
+    return one_line_paragraphs(paras), embeds
 
 
 def _html_block(block: str, first_index: int) -> tuple[list[Para], list[Tag]]:

@@ -132,6 +132,16 @@ def store_detection(
     )
 
 
+def _tags(hashtags: tuple[str, ...], mentions: tuple[str, ...]) -> list[m.CitationTag]:
+    """One tag per distinct case-folded value, keeping the first spelling."""
+    tags: dict[tuple[str, str], m.CitationTag] = {}
+    for kind, values in (("hashtag", hashtags), ("mention", mentions)):
+        for value in values:
+            key = value.casefold()
+            tags.setdefault((kind, key), m.CitationTag(kind=kind, value=value, key=key))
+    return list(tags.values())
+
+
 def _store_citations_and_links(
     session: Session, article_id: int, version_id: int, detection: Detection
 ) -> None:
@@ -149,9 +159,7 @@ def _store_citations_and_links(
             date_text=cite.date_text, cited_date=cite.date, tweet_id=cite.tweet_id,
             status_url=cite.status_url, flags=list(cite.flags),
         )
-        row.tags = [m.CitationTag(kind="hashtag", value=t.lower()) for t in cite.hashtags] + [
-            m.CitationTag(kind="mention", value=t.lower()) for t in cite.mentions
-        ]
+        row.tags = _tags(cite.hashtags, cite.mentions)
         session.add(row)
         session.flush()
         citation_ids.append(row.id)

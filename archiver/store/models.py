@@ -146,17 +146,19 @@ class Citation(Base):
 
 
 class CitationTag(Base):
-    """A hashtag or @mention inside a quote, lower-cased, so that it can be queried."""
+    """A hashtag or @mention inside a quote; ``key`` is case-folded for queries
+    (SQL lower() folds only ASCII in SQLite, and hashtags are often not ASCII)."""
 
     __tablename__ = "citation_tag"
     __table_args__ = (
-        UniqueConstraint("citation_id", "kind", "value"),
-        Index("ix_citation_tag_kind_value", "kind", "value"),
+        UniqueConstraint("citation_id", "kind", "key"),
+        Index("ix_citation_tag_kind_key", "kind", "key"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     citation_id: Mapped[int] = mapped_column(Id, ForeignKey("citation.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # hashtag, mention
-    value: Mapped[str] = mapped_column(String(280))
+    value: Mapped[str] = mapped_column(String(280))  # as written
+    key: Mapped[str] = mapped_column(String(280))  # casefolded
 
     citation: Mapped[Citation] = relationship(back_populates="tags")
 

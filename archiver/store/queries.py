@@ -75,7 +75,7 @@ def citations(
         stmt = stmt.where(m.Citation.cited_date <= until)
     if hashtag:
         tagged = select(m.CitationTag.citation_id).where(
-            m.CitationTag.kind == "hashtag", m.CitationTag.value == hashtag.lstrip("#").lower()
+            m.CitationTag.kind == "hashtag", m.CitationTag.key == hashtag.lstrip("#").casefold()
         )
         stmt = stmt.where(m.Citation.id.in_(tagged))
     stmt = stmt.order_by(m.Citation.article_id, m.Citation.ordinal)

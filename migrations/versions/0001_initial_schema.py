@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:24:46.777476
+Create Date: 2026-11-25 08:32:51.401290
 """
 
 from __future__ import annotations
@@ -204,12 +204,13 @@ def upgrade() -> None:
     sa.Column('citation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('value', sa.String(length=280), nullable=False),
+    sa.Column('key', sa.String(length=280), nullable=False),
     sa.ForeignKeyConstraint(['citation_id'], ['citation.id'], name=op.f('fk_citation_tag_citation_id_citation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_citation_tag')),
-    sa.UniqueConstraint('citation_id', 'kind', 'value', name=op.f('uq_citation_tag_citation_id'))
+    sa.UniqueConstraint('citation_id', 'kind', 'key', name=op.f('uq_citation_tag_citation_id'))
     )
     with op.batch_alter_table('citation_tag', schema=None) as batch_op:
-        batch_op.create_index('ix_citation_tag_kind_value', ['kind', 'value'], unique=False)
+        batch_op.create_index('ix_citation_tag_kind_key', ['kind', 'key'], unique=False)
 
     op.create_table('link_occurrence',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -247,7 +248,7 @@ def downgrade() -> None:
 
     op.drop_table('link_occurrence')
     with op.batch_alter_table('citation_tag', schema=None) as batch_op:
-        batch_op.drop_index('ix_citation_tag_kind_value')
+        batch_op.drop_index('ix_citation_tag_kind_key')
 
     op.drop_table('citation_tag')
     op.drop_table('media')
