@@ -124,10 +124,13 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool, keep_go
     rows = [_summary_row(s) for s in summaries]
     render.output_rows(
         rows, fmt, fields=SUMMARY_FIELDS,
-        table_fields=("article_id", "title", "language", "citations", "handles", "links",
-                      "new_version"),
+        table_fields=("article_id", "title", "language", "citations", "links", "new_version"),
         title=f"archived {len(rows)} article(s) in {_where(settings)}",
     )
+    if fmt == "table":
+        for row in rows:
+            cited = " ".join(f"@{h}" for h in row["handles"]) or "no tweets"
+            click.echo(f"article {row['article_id']} cites: {cited}")
     if failed:
         sys.exit(1)
 
@@ -270,7 +273,7 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
     if fmt == "json":
         render.print_json_line(detail)
         return
-    console = Console()
+    console = render.console_for(sys.stdout)
     console.print(f"[bold]{detail['title'] or detail['identity']}[/bold]", highlight=False)
     console.print(f"{detail['url'] or detail['identity']} · {detail['language'] or '?'} · "
                   f"{detail['citations']} citation(s)", highlight=False)

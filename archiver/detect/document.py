@@ -28,7 +28,7 @@ from archiver.detect.values import Article, Citation, Detection, LinkRef, Positi
 
 FORMATS = ("html", "markdown", "text")
 TWEET_LINK_KINDS = frozenset({"tco", "pic", "status", "media"})
-_HTML_SNIFF = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<meta|<article|<div|<p[\s>])", re.I)
+_HTML_SNIFF = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<meta|<article|<div|<p[\s>])", re.IGNORECASE)
 _NOT_LINKS = ("mailto:", "javascript:", "data:", "#", "tel:")
 
 

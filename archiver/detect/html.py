@@ -13,22 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag
 
 from archiver.detect.embeds import find_embeds
 from archiver.detect.paragraphs import Para, ParaBuilder
 
 SKIP_TAGS = frozenset(
-    "script style noscript template svg button input select textarea object embed "
-    "nav aside footer form dialog head canvas video audio map".split()
+    ["script", "style", "noscript", "template", "svg", "button", "input", "select", "textarea", "object", "embed", "nav", "aside", "footer", "form", "dialog", "head", "canvas", "video", "audio", "map"]
 )
 BLOCK_TAGS = frozenset(
-    "p div section article main header h1 h2 h3 h4 h5 h6 ul ol li dl dt dd blockquote "
-    "figure figcaption table thead tbody tfoot tr td th caption address hr details summary "
-    "amp-twitter center".split()
+    ["p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "address", "hr", "details", "summary", "amp-twitter", "center"]
 )
 _BOILERPLATE = re.compile(
     r"(?:^|[\s_-])(share|sharing|sharebar|social|related|recommended|comments?|"
@@ -52,7 +50,10 @@ class HtmlMeta:
 
 
 def parse(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "lxml")
+    # A document that is only a URL is still a document here, not a mistake.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(html, "lxml")
 
 
 def _attr_words(tag: Tag) -> str:
@@ -255,7 +256,7 @@ def metadata(soup: BeautifulSoup, source_url: str | None) -> HtmlMeta:
     lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None
     lang = lang or _meta(soup, "og:locale", "content-language", "language")
     if not lang:
-        equiv = soup.find("meta", attrs={"http-equiv": re.compile("content-language", re.I)})
+        equiv = soup.find("meta", attrs={"http-equiv": re.compile("content-language", re.IGNORECASE)})
         lang = equiv.get("content") if isinstance(equiv, Tag) else None
     language = str(lang).replace("_", "-").split(",")[0].strip().lower() if lang else None
     return HtmlMeta(

@@ -21,7 +21,7 @@ _LIST = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+")
 _QUOTE = re.compile(r"^\s{0,3}>\s?")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK = re.compile(r"<((?:https?://)[^>\s]+)>")
-_HTML_BLOCK = re.compile(r"^\s{0,3}<(?:blockquote|figure|div|amp-twitter|iframe|p|section)\b", re.I)
+_HTML_BLOCK = re.compile(r"^\s{0,3}<(?:blockquote|figure|div|amp-twitter|iframe|p|section)\b", re.IGNORECASE)
 # Hugo's tweet shortcode: {{< tweet user="jack" id="20" >}} or {{< tweet 20 >}}.
 _SHORTCODE = re.compile(
     r"^\s*\{\{[<%]\s*tweet\s+(?:user=\"?(?P<user>\w{1,15})\"?\s+)?(?:id=)?\"?(?P<id>\d{1,20})\"?"

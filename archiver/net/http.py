@@ -174,7 +174,7 @@ class HttpClient:
                 if size > cap:
                     raise errors.TooLarge(url, f"body larger than {cap} bytes (after decoding)")
                 chunks.append(chunk)
-        except (urllib3.exceptions.ReadTimeoutError, socket.timeout):
+        except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
             raise errors.Timeout(url, "timed out while reading the body") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise errors.ConnectFailed(url, f"body cut short: {_reason(exc)}") from None
