@@ -29,11 +29,31 @@ class Settings:
     timeout_read: float = 15.0
     max_body_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 10
+    total_timeout: float = 60.0
+    retries: int = 3
+    retry_max_wait: float = 30.0
+    per_host_concurrency: int = 10
     allow_private_networks: str = ""
+    connect_to: str = ""
+    providers: str = "syndication,fxtwitter,oembed,wayback"
+    syndication_base: str = "https://cdn.syndication.twimg.com"
+    oembed_base: str = "https://publish.twitter.com"
+    fxtwitter_base: str = "https://api.fxtwitter.com"
+    wayback_base: str = "https://web.archive.org"
+    wayback_availability_base: str = "https://archive.org"
+    match_threshold: float = 80.0
 
     @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.home / "warcs"
+
+    @property
+    def provider_order(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.providers.split(",") if p.strip())
 
     @property
     def effective_database_url(self) -> str:
@@ -51,8 +71,21 @@ SETTINGS_HELP: dict[str, str] = {
     "timeout_read": "seconds to wait between bytes",
     "max_body_bytes": "largest body read, after decompression",
     "max_redirects": "most redirect hops followed",
+    "total_timeout": "seconds one fetch may take in all, body included",
+    "retries": "retries of a fetch answered 429/502/503/504 or cut off",
+    "retry_max_wait": "longest wait before a retry, Retry-After included",
+    "per_host_concurrency": "most fetches at once to one host",
     "allow_private_networks": "comma-separated networks that may be fetched although "
-    "private/loopback (1 = all private ones, for a lab)",
+    "private/loopback (1 = all private ones but cloud metadata, for a lab)",
+    "connect_to": "host:port=ip:port pairs, comma-separated (*:port for every host name): "
+    "connect there instead, keeping the URL, Host and TLS name (like curl --connect-to)",
+    "providers": "tweet data providers, in the order tried",
+    "syndication_base": "X's syndication endpoint (tweet-result)",
+    "oembed_base": "X's oEmbed endpoint",
+    "fxtwitter_base": "FxTwitter API",
+    "wayback_base": "Wayback Machine (CDX and replays)",
+    "wayback_availability_base": "Wayback availability API",
+    "match_threshold": "lowest text similarity (0-100) to accept a searched tweet",
 }
 
 

@@ -1,106 +1,113 @@
 """The HTTP client: one place that holds the fetch policy.
 
-Redirects are followed by our code, hop by hop, so that the chain is data and
-every hop passes the address guard. Bodies are read as a stream and cut off at
-the size cap *after* decompression, so a gzip bomb stops early.
+- Redirects are followed by our code, hop by hop, so that the chain is data:
+  every hop is an ``Exchange`` (request and response as sent and received).
+- Every connection goes through the address guard (guard.py), at connect time.
+- Bodies are streamed and cut off at the size cap *after* decompression, so a
+  gzip bomb stops early; a total deadline bounds a slow trickle.
+- 429/502/503/504 and dropped connections are retried with exponential
+  backoff, honouring Retry-After, up to ``retries`` times.
+- At most ``per_host_concurrency`` fetches run at once against one host.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
+import email.utils
+import os
+import random
 import socket
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 
 from archiver import __version__
 from archiver.config import Settings
 from archiver.net import errors
+from archiver.net.guard import AddressPolicy, BlockedAddressError, Guard, guarded_pool_classes
+from archiver.net.guard import parse_connect_to as parse_connect_to
 
-# Refused unless a configured network lists them, even with "1" (lab mode):
-# cloud metadata services.
-METADATA = (ipaddress.ip_network("169.254.169.254/32"), ipaddress.ip_network("fd00:ec2::254/128"))
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+CHUNK = 64 * 1024
+
+# A sink receives the body chunk by chunk (to a blob file, say) instead of memory.
+Sink = Callable[[bytes], None]
+__all__ = ["AddressPolicy", "Exchange", "Fetch", "HttpClient", "user_agent"]
 
 
 @dataclass(frozen=True)
-class Hop:
+class Exchange:
+    """One request and its response, as they crossed the wire."""
+
     url: str
+    method: str
+    request_headers: tuple[tuple[str, str], ...]
     status: int
-    location: str | None
+    reason: str
+    http_version: str
+    headers: tuple[tuple[str, str], ...]  # as received (before decompression)
+    body: bytes | None  # decoded body; None when it went to a sink
+    started_at: dt.datetime
+    elapsed_ms: int
+
+    @property
+    def location(self) -> str | None:
+        return self.header("location")
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header("content-type")
 
 
 @dataclass(frozen=True)
 class Fetch:
-    """A completed fetch: the final response and the hops that led to it."""
+    """A completed fetch: the final exchange and the redirect hops before it."""
 
     url: str
-    final_url: str
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    fetched_at: dt.datetime
-    elapsed_ms: int
-    hops: tuple[Hop, ...] = field(default_factory=tuple)
+    final: Exchange
+    hops: tuple[Exchange, ...] = field(default_factory=tuple)
+    stopped_at: str | None = None  # a Location we were told not to follow
+
+    @property
+    def final_url(self) -> str:
+        return self.final.url
+
+    @property
+    def status(self) -> int:
+        return self.final.status
+
+    @property
+    def body(self) -> bytes:
+        return self.final.body or b""
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        return self.final.headers
 
     @property
     def content_type(self) -> str | None:
-        for name, value in self.headers:
-            if name.lower() == "content-type":
-                return value
-        return None
+        return self.final.content_type
 
+    @property
+    def fetched_at(self) -> dt.datetime:
+        return self.final.started_at
 
-class AddressPolicy:
-    """Which resolved addresses may be fetched.
-
-    Public addresses always; private, loopback, link-local and other special
-    ones only when a configured network contains them (``allow`` is a comma
-    separated list, or ``1`` for every private network except metadata)."""
-
-    def __init__(self, allow: str = "") -> None:
-        allow = allow.strip()
-        self.allow_all_private = allow == "1"
-        self.networks = [
-            ipaddress.ip_network(part.strip(), strict=False)
-            for part in allow.split(",")
-            if part.strip() and part.strip() != "1"
-        ]
-
-    def allows(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if any(ip in net for net in self.networks):
-            return True
-        if any(ip in net for net in METADATA):
-            return False
-        if ip.is_global and not ip.is_multicast:
-            return True
-        return self.allow_all_private and (ip.is_private or ip.is_loopback or ip.is_link_local)
-
-    def check(self, url: str) -> None:
-        """Resolve the URL's host and refuse it unless every address is allowed."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise errors.InvalidURL(url, "only http and https URLs can be fetched")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise errors.InvalidURL(url, "bad port") from None
-        try:
-            infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise errors.DNSFailure(url, f"cannot resolve {parts.hostname}: {exc}") from None
-        for info in infos:
-            address = str(info[4][0])
-            if not self.allows(address):
-                raise errors.BlockedAddress(
-                    url, f"{parts.hostname} resolves to {address}, a private or special address"
-                )
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        return (*self.hops, self.final)
 
 
 def user_agent(settings: Settings) -> str:
@@ -108,77 +115,252 @@ def user_agent(settings: Settings) -> str:
     return f"archiver/{__version__} (web archiving{contact})"
 
 
-class HttpClient:
-    """Fetches with timeouts, a redirect cap, a body cap and the address guard."""
+class _GuardedAdapter(HTTPAdapter):
+    def __init__(self, guard: Guard, pool_maxsize: int) -> None:
+        self._guard = guard
+        super().__init__(pool_connections=32, pool_maxsize=pool_maxsize, max_retries=0)
 
-    def __init__(self, settings: Settings) -> None:
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = guarded_pool_classes(self._guard)
+
+
+class HttpClient:
+    """Fetches under the policy in ``Settings``; thread-safe for concurrent gets."""
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
-        self.policy = AddressPolicy(settings.allow_private_networks)
+        try:
+            routes = parse_connect_to(settings.connect_to)
+            policy = AddressPolicy(settings.allow_private_networks)
+        except ValueError as exc:
+            raise errors.InvalidURL("settings", str(exc)) from None
+        self.guard = Guard(policy, routes)
         self.session = requests.Session()
+        self.session.trust_env = False  # no proxies from the environment: the guard must see all
+        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+            "CURL_CA_BUNDLE") or True
         self.session.headers["User-Agent"] = user_agent(settings)
-        self.session.trust_env = True
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        adapter = _GuardedAdapter(self.guard, max(settings.per_host_concurrency, 1))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self._sleep = sleep
+        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         self.session.close()
 
-    def get(self, url: str) -> Fetch:
-        hops: list[Hop] = []
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _slot(self, url: str) -> threading.BoundedSemaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            slot = self._host_slots.get(host)
+            if slot is None:
+                slot = threading.BoundedSemaphore(max(self.settings.per_host_concurrency, 1))
+                self._host_slots[host] = slot
+            return slot
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        follow: Callable[[str], bool] | None = None,
+        sink: Sink | None = None,
+    ) -> Fetch:
+        """GET ``url``, following redirects while ``follow(location)`` says so.
+
+        Redirect bodies are kept in memory (they are small and capped); the final
+        body goes to ``sink`` when one is given."""
+        _check_url(url)
+        deadline = time.monotonic() + self.settings.total_timeout
+        hops: list[Exchange] = []
         current = url
-        started = time.monotonic()
         for _ in range(self.settings.max_redirects + 1):
-            self.policy.check(current)
-            response = self._send(current)
-            try:
-                location = response.headers.get("Location")
-                if response.is_redirect and location:
-                    hops.append(Hop(current, response.status_code, location))
-                    current = urljoin(current, location)
-                    continue
-                body = self._read(current, response)
-                return Fetch(
-                    url=url,
-                    final_url=current,
-                    status=response.status_code,
-                    headers=tuple(response.raw.headers.items()),
-                    body=body,
-                    fetched_at=dt.datetime.now(dt.UTC),
-                    elapsed_ms=int((time.monotonic() - started) * 1000),
-                    hops=tuple(hops),
-                )
-            finally:
-                response.close()
+            exchange = self._exchange(current, headers or {}, deadline, sink)
+            location = exchange.location
+            if exchange.status in (301, 302, 303, 307, 308) and location:
+                target = urljoin(current, location)
+                if follow is not None and not follow(target):
+                    return Fetch(url, exchange, tuple(hops), stopped_at=target)
+                hops.append(exchange)
+                _check_url(target)
+                current = target
+                continue
+            return Fetch(url, exchange, tuple(hops))
         raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
 
-    def _send(self, url: str) -> requests.Response:
-        timeout = (self.settings.timeout_connect, self.settings.timeout_read)
-        try:
-            return self.session.get(url, allow_redirects=False, stream=True, timeout=timeout)
-        except requests.exceptions.SSLError as exc:
-            raise errors.TLSFailure(url, f"TLS failed: {_reason(exc)}") from None
-        except requests.exceptions.Timeout:
-            raise errors.Timeout(url, "timed out") from None
-        except requests.exceptions.InvalidURL as exc:
-            raise errors.InvalidURL(url, str(exc)) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise errors.ConnectFailed(url, f"connection failed: {_reason(exc)}") from None
-        except requests.exceptions.RequestException as exc:
-            raise errors.FetchError(url, _reason(exc)) from None
+    def _exchange(self, url: str, headers: dict[str, str], deadline: float,
+                  sink: Sink | None) -> Exchange:
+        attempt = 0
+        while True:
+            try:
+                with self._slot(url):
+                    exchange = self._once(url, headers, deadline, sink)
+            except (errors.ConnectFailed,) as exc:
+                if attempt >= self.settings.retries:
+                    raise
+                wait = self._backoff(attempt, None)
+                if time.monotonic() + wait > deadline:
+                    raise errors.Timeout(url, f"gave up after {attempt + 1} tries: {exc.message}") from None
+            else:
+                if exchange.status not in RETRY_STATUSES or attempt >= self.settings.retries:
+                    return exchange
+                wait = self._backoff(attempt, exchange.header("retry-after"))
+                if time.monotonic() + wait > deadline:
+                    return exchange
+            self._sleep(wait)
+            attempt += 1
 
-    def _read(self, url: str, response: requests.Response) -> bytes:
+    def _backoff(self, attempt: int, retry_after: str | None) -> float:
+        cap = self.settings.retry_max_wait
+        if retry_after:
+            seconds = _retry_after_seconds(retry_after)
+            if seconds is not None:
+                return min(max(seconds, 0.0), cap)
+        return min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2)
+
+    def _once(self, url: str, headers: dict[str, str], deadline: float,
+              sink: Sink | None) -> Exchange:
+        started = dt.datetime.now(dt.UTC)
+        clock = time.monotonic()
+        remaining = max(deadline - clock, 0.001)
+        timeout = (min(self.settings.timeout_connect, remaining),
+                   min(self.settings.timeout_read, remaining))
+        try:
+            response = self.session.get(url, headers=headers, allow_redirects=False,
+                                        stream=True, timeout=timeout)
+        except requests.exceptions.RequestException as exc:
+            raise _translate(url, exc) from None
+        try:
+            to_sink = sink if sink is not None and 200 <= response.status_code < 300 else None
+            body = self._read(url, response, deadline, to_sink)
+            raw = response.raw
+            version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
+                getattr(raw, "version", 11), "HTTP/1.1")
+            return Exchange(
+                url=url,
+                method="GET",
+                request_headers=tuple(response.request.headers.items()),
+                status=response.status_code,
+                reason=response.reason or "",
+                http_version=version,
+                headers=tuple(raw.headers.items()),
+                body=body,
+                started_at=started,
+                elapsed_ms=int((time.monotonic() - clock) * 1000),
+            )
+        finally:
+            response.close()
+
+    def _read(self, url: str, response: requests.Response, deadline: float,
+              sink: Sink | None) -> bytes | None:
+        """The decoded body, or None when it was handed chunk by chunk to ``sink``."""
         cap = self.settings.max_body_bytes
         chunks: list[bytes] = []
         size = 0
+        # A body that trickles a byte at a time never trips the read timeout;
+        # at the deadline a watchdog shuts the socket, which ends the read.
+        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _shut, [response])
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            for chunk in response.raw.stream(64 * 1024, decode_content=True):
+            for chunk in response.raw.stream(CHUNK, decode_content=True):
                 size += len(chunk)
                 if size > cap:
                     raise errors.TooLarge(url, f"body larger than {cap} bytes (after decoding)")
-                chunks.append(chunk)
-        except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
+                if time.monotonic() > deadline:
+                    raise errors.Timeout(url, f"took longer than {self.settings.total_timeout:g} s")
+                if sink is None:
+                    chunks.append(chunk)
+                else:
+                    sink(chunk)
+        except urllib3.exceptions.ReadTimeoutError:
             raise errors.Timeout(url, "timed out while reading the body") from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise errors.FetchError(url, f"cannot decode the body: {_reason(exc)}") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if time.monotonic() >= deadline:
+                raise errors.Timeout(
+                    url, f"took longer than {self.settings.total_timeout:g} s") from None
             raise errors.ConnectFailed(url, f"body cut short: {_reason(exc)}") from None
-        return b"".join(chunks)
+        finally:
+            watchdog.cancel()
+        return None if sink is not None else b"".join(chunks)
+
+
+def _shut(response: requests.Response) -> None:
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise errors.InvalidURL(url, "only http and https URLs can be fetched")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise errors.InvalidURL(url, "bad port") from None
+
+
+def _retry_after_seconds(value: str) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return (when - dt.datetime.now(dt.UTC)).total_seconds()
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and every cause inside it (requests wraps urllib3 wraps socket)."""
+    seen: list[BaseException] = []
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        inner = [current.__cause__, current.__context__, getattr(current, "reason", None),
+                 *(a for a in current.args if isinstance(a, BaseException))]
+        stack.extend(e for e in inner if isinstance(e, BaseException))
+    return seen
+
+
+def _translate(url: str, exc: requests.exceptions.RequestException) -> errors.FetchError:
+    """requests/urllib3 errors -> our named errors, each naming the URL."""
+    chain = _chain(exc)
+    for cause in chain:
+        if isinstance(cause, BlockedAddressError):
+            return errors.BlockedAddress(url, str(cause.args[-1]) if cause.args else "refused")
+    for cause in chain:
+        if isinstance(cause, urllib3.exceptions.NameResolutionError):
+            return errors.DNSFailure(url, f"cannot resolve {urlsplit(url).hostname}")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return errors.TLSFailure(url, f"TLS failed: {_reason(exc)}")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return errors.Timeout(url, "timed out")
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return errors.InvalidURL(url, str(exc))
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return errors.ConnectFailed(url, f"connection failed: {_reason(exc)}")
+    return errors.FetchError(url, _reason(exc))
 
 
 def _reason(exc: BaseException) -> str:

@@ -17,7 +17,7 @@ from archiver.detect.decoding import decode
 from archiver.detect.document import detect, sniff_format
 from archiver.detect.values import Detection
 from archiver.net.errors import FetchError
-from archiver.net.http import Hop, HttpClient
+from archiver.net.http import Exchange, HttpClient
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -36,7 +36,7 @@ class Source:
     fetched_at: dt.datetime
     status: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
-    hops: tuple[Hop, ...] = field(default_factory=tuple)
+    hops: tuple[Exchange, ...] = field(default_factory=tuple)
 
     @property
     def is_file(self) -> bool:
