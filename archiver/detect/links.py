@@ -17,14 +17,8 @@ from dataclasses import dataclass
 from encodings import idna as _idna
 from typing import NamedTuple
 
-__all__ = [
-    "TRACKING_PARAMS",
-    "FoundLink",
-    "classify_url",
-    "find_links",
-    "normalize_url",
-    "parse_status_url",
-]
+__all__ = ["TRACKING_PARAMS", "FoundLink", "classify_url", "find_links", "normalize_url",
+           "parse_status_url"]
 
 
 @dataclass(frozen=True)
@@ -106,17 +100,22 @@ _START = re.compile(
 # invisible format characters, characters that are invalid in URLs, the
 # ellipsis of truncated display URLs, typographic quotes and dashes, and CJK,
 # fullwidth, Arabic and Devanagari punctuation (Asian prose has no spaces).
-_STOP = re.compile(
-    "[\\s\x00-\x1f\x7f-\x9f<>\"`\\\\\u2026\u2014\u2018\u2019\u201a\u201c\u201d\u201e"
+_STOP_CHARS = (
+    "\\s\x00-\x1f\x7f-\x9f<>\"`\\\\\u2026\u2014\u2018\u2019\u201a\u201c\u201d\u201e"
     "\u00ab\u00bb\u2039\u203a\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff"
     "\u3000-\u303f\ufe30-\ufe6f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-    "\u060c\u061b\u061f\u06d4\u0964\u0965]"
+    "\u060c\u061b\u061f\u06d4\u0964\u0965"
 )
+_STOP = re.compile(f"[{_STOP_CHARS}]")
+_AUTHORITY_STOP = re.compile(f"[/?#{_STOP_CHARS}]")
+# Longer than any real host (253) plus user and port: refusing such runs early
+# keeps find_links linear on adversarial text.
+_MAX_AUTHORITY = 300
 # Inside a Twitter URL, where the next link begins when two are glued together
 # ("https://t.co/abcpic.twitter.com/xyz") or where prose resumes: Twitter URLs
 # are plain ASCII, so the first other character ends them.
-_TWITTER_CUT = re.compile(r"[^\x21-\x7e]|https?://|pic\.twitter\.com/", re.IGNORECASE)
-_AUTHORITY_END = re.compile(r"[/?#]")
+_TWITTER_STOP = re.compile(f"[{_STOP_CHARS}]|[^\\x21-\\x7e]|https?://|pic\\.twitter\\.com/",
+                           re.IGNORECASE)
 # A token glued before a URL that makes it part of a non-link URI.
 _OPAQUE_TOKEN = re.compile(r"(?i)(?:mailto:|javascript:|data:[a-z]+/)")
 _TRAILING = ".,;:!?*'"
@@ -198,14 +197,14 @@ def _split(url: str) -> _Parts | None:
     scheme, authority, path, query, fragment = m.groups()
     userinfo, at, hostport = (authority or "").rpartition("@")
     port: str | None = None
-    if hostport.startswith("[") and "]:" in hostport:
-        host, _, port = hostport.partition("]:")
+    if hostport.startswith("["):  # IPv6 literal: the port follows "]:"
+        host, sep, tail = hostport.partition("]:")
         host += "]"
-    elif not hostport.startswith("["):
-        head, colon, tail = hostport.rpartition(":")
-        if colon and ":" not in head and tail.isascii() and (tail.isdigit() or not tail):
-            hostport, port = head, tail
-        host = hostport
+    else:  # a colon inside the host means there is no port to split off
+        host, sep, tail = hostport.rpartition(":")
+        sep = "" if ":" in host else sep
+    if sep and tail.isascii() and (tail.isdigit() or not tail):
+        port = tail
     else:
         host = hostport
     host = _norm_host(host)
@@ -321,59 +320,64 @@ def parse_status_url(url: str) -> tuple[str | None, str] | None:
     return (handle, tweet_id) if kind == "status" and tweet_id else None
 
 
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _valid_host(host: str) -> bool:
     """Whether a host found in prose is a plausible Internet host name."""
     host = host.rstrip(".")
     if host.startswith("["):
-        try:
-            return host.endswith("]") and ipaddress.IPv6Address(host[1:-1]) is not None
-        except ValueError:
-            return False
+        return host.endswith("]") and ":" in host and _is_ip(host[1:-1])
     labels = host.split(".")
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
         return False
-    if labels[-1].isdigit():
-        try:
-            return ipaddress.IPv4Address(host) is not None
-        except ValueError:
-            return False
-    return True
+    return not labels[-1].isdigit() or _is_ip(host)
 
 
 def _trim(url: str) -> str:
     """Drop trailing prose punctuation and brackets that close outside the URL."""
-    while url:
-        c = url[-1]
-        if c in _TRAILING or (c in _CLOSERS and url.count(c) > url.count(_CLOSERS[c])):
-            url = url[:-1]
-        else:
+    end, excess = len(url), {}
+    while end:
+        c = url[end - 1]
+        if c in _CLOSERS:
+            if c not in excess:  # count once: linear even for "...)))))"
+                excess[c] = url.count(c, 0, end) - url.count(_CLOSERS[c], 0, end)
+            if excess[c] <= 0:
+                break
+            excess[c] -= 1
+        elif c not in _TRAILING:
             break
-    return url
-
-
-def _authority_end(url: str) -> int:
-    i = url.find("://")
-    i = i + 3 if i >= 0 else 0
-    m = _AUTHORITY_END.search(url, i)
-    return m.start() if m else len(url)
+        end -= 1
+    return url[:end]
 
 
 def _link_at(text: str, m: re.Match[str]) -> FoundLink | None:
-    start = m.start()
-    stop = _STOP.search(text, m.end())
-    url = _trim(text[start:stop.start() if stop else len(text)])
+    """The link starting at match ``m``, or None; host checks come first so a
+    rejected start costs O(_MAX_AUTHORITY), not O(len(text))."""
+    start, group = m.start(), m.lastgroup
     before = text[max(0, start - 200):start].split()
     if before and not text[start - 1].isspace() and _OPAQUE_TOKEN.match(before[-1]):
         return None  # inside a mailto:/javascript:/data: token
-    p = _split(url)
+    host_from = m.end() if group == "scheme" else start
+    limit = host_from + _MAX_AUTHORITY
+    stop = _AUTHORITY_STOP.search(text, host_from, limit)
+    if stop is None and limit < len(text):
+        return None
+    authority_end = stop.start() if stop else len(text)
+    p = _split(_trim(text[start:authority_end]))
     if p is None or not _valid_host(p.host):
         return None
-    if m.lastgroup == "www" and p.host.rstrip(".").count(".") < 2:
+    host = p.host.rstrip(".")
+    if group == "www" and host.count(".") < 2:
         return None  # "www.example" is a word, not a host
-    if _is_twitterish(p.host.rstrip(".")):
-        cut = _TWITTER_CUT.search(url, _authority_end(url))
-        url = _trim(url[:cut.start()] if cut else url)
-    if m.lastgroup in ("bare", "pic") and len(url) <= _authority_end(url) + 1:
+    stop = (_TWITTER_STOP if _is_twitterish(host) else _STOP).search(text, authority_end)
+    url = _trim(text[start:stop.start() if stop else len(text)])
+    if group in ("bare", "pic") and len(url) <= authority_end - start + 1:
         return None  # a bare "x.com" or "x.com/" names no page
     kind, tweet_id, handle, normalized = _analyze(url)
     return FoundLink(url, start, start + len(url), normalized, kind, tweet_id, handle)

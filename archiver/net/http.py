@@ -141,7 +141,9 @@ class HttpClient:
         self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
             "CURL_CA_BUNDLE") or True
         self.session.headers["User-Agent"] = user_agent(settings)
-        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        # Identity, so that the bytes we keep are the bytes that crossed the wire
+        # (see store/warc.py); a server that compresses anyway is still decoded.
+        self.session.headers["Accept-Encoding"] = "identity"
         adapter = _GuardedAdapter(self.guard, max(settings.per_host_concurrency, 1))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

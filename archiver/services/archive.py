@@ -60,7 +60,7 @@ def _capture(session: Session, source: Source, sha: str, size: int) -> m.Capture
         url=source.capture_url,
         fetched_at=source.fetched_at,
         status=source.status,
-        headers=dict(source.headers) if source.headers else None,
+        headers=[list(h) for h in source.headers] if source.headers else None,
         content_type=source.content_type,
         sha256=sha,
         size=size,

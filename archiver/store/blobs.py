@@ -27,37 +27,66 @@ class BlobStore:
 
     def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
         """Store a stream without holding it whole in memory; returns (sha256, size)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.root)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            sha = digest.hexdigest()
-            target = self.path(sha)
-            if target.exists():
-                os.unlink(tmp)
-                return sha, size
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-            return sha, size
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with self.writer() as writer:
+            for chunk in chunks:
+                writer.write(chunk)
+            return writer.commit()
+
+    def writer(self) -> BlobWriter:
+        """A streaming writer: feed ``write`` chunk by chunk, then ``commit``."""
+        return BlobWriter(self)
 
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+
+class BlobWriter:
+    """Writes one blob as it streams in (media never sits whole in memory)."""
+
+    def __init__(self, store: BlobStore) -> None:
+        store.root.mkdir(parents=True, exist_ok=True)
+        self.store = store
+        self._digest = hashlib.sha256()
+        self.size = 0
+        fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=store.root)
+        self._out = os.fdopen(fd, "wb")
+        self.sha256: str | None = None
+
+    def write(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self.size += len(chunk)
+        self._out.write(chunk)
+
+    def commit(self) -> tuple[str, int]:
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self._out.close()
+        sha = self._digest.hexdigest()
+        target = self.store.path(sha)
+        if target.exists():
+            os.unlink(self._tmp)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp, target)
+            _fsync_dir(target.parent)
+        self.sha256 = sha
+        return sha, self.size
+
+    def abort(self) -> None:
+        if not self._out.closed:
+            self._out.close()
+        if os.path.exists(self._tmp):
+            os.unlink(self._tmp)
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is not None or self.sha256 is None:
+            self.abort()
 
 
 def _fsync_dir(folder: Path) -> None:

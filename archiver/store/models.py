@@ -56,7 +56,7 @@ class Capture(Base):
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     method: Mapped[str] = mapped_column(String(10), default="GET")
     status: Mapped[int | None] = mapped_column(Integer)
-    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    headers: Mapped[list[Any] | None] = mapped_column(JSON)  # [[name, value], ...] as received
     content_type: Mapped[str | None] = mapped_column(String(255))
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     size: Mapped[int | None] = mapped_column(BigInteger)
@@ -136,6 +136,11 @@ class Citation(Base):
     status_url: Mapped[str | None] = mapped_column(Text)
     match_method: Mapped[str | None] = mapped_column(String(32))  # how the tweet was found
     match_score: Mapped[float | None] = mapped_column(Float)
+    # When a search found no tweet above the threshold: the best candidates
+    # ([{"tweet_id", "score"}]), kept for a person to judge instead of a guess.
+    candidates: Mapped[list[Any] | None] = mapped_column(JSON)
+    resolve_state: Mapped[str] = mapped_column(String(32), default="pending")
+    resolve_error: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

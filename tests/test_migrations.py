@@ -1,0 +1,36 @@
+"""The alembic migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from archiver.store.db import Database, alembic_config, current_revision
+from archiver.store.models import Base
+
+
+def test_upgraded_schema_matches_the_models(db_url):
+    db = Database(db_url)
+    try:
+        with db.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        db.dispose()
+
+
+def test_downgrade_and_upgrade_again(db_url):
+    db = Database(db_url)
+    try:
+        head = current_revision(db.engine)
+        cfg = alembic_config(db_url)
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+        assert current_revision(db.engine) == "0001"
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        assert current_revision(db.engine) == head
+    finally:
+        db.dispose()
