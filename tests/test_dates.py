@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from babel.dates import format_date
@@ -136,7 +137,6 @@ def test_tolerated_surroundings(text: str) -> None:
         "2020年13月1日",
         "01/10/2020",
         "10/01/2020",
-        "01.10.2020",
         "2020/10/01",
         "2020-1-1",
         "1 Floréal 2020",
@@ -217,6 +217,12 @@ def _babel_lang(locale: str) -> str:
     return locale.replace("_", "-")
 
 
+def test_dotted_numeric_dates_are_day_first():
+    assert parse_tweet_date("21.10.2023") == dt.date(2023, 10, 21)
+    assert parse_tweet_date("1.10.2020") == dt.date(2020, 10, 1)
+    assert parse_tweet_date("13.13.2020") is None
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_month_long_and_medium(locale: str) -> None:
     for month in range(1, 13):
@@ -226,9 +232,9 @@ def test_every_month_long_and_medium(locale: str) -> None:
         assert parse_tweet_date(long_form, lang=_babel_lang(locale)) == day, long_form
         medium = format_date(day, format="medium", locale=locale)
         got = parse_tweet_date(medium, lang=_babel_lang(locale))
-        if any(ch.isalpha() for ch in medium):
-            assert got == day, medium
-        else:  # numeric only (01.10.2020, 2020/10/01): ambiguous, refused
+        if any(ch.isalpha() for ch in medium) or re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", medium):
+            assert got == day, medium  # names, or the dotted form that is always day first
+        else:  # numeric only (2020/10/01, 28/10/2021): ambiguous, refused
             assert got is None, medium
 
 

@@ -17,7 +17,8 @@ the load of those locales (about 0.3 s, mostly Babel unpickling locale data).
 A name that means different months in two languages (e.g. "lis" in Polish and
 Croatian) is never resolved by guessing: a ``lang`` hint picks one, otherwise the
 date is unreadable. Numeric dates such as ``01/10/2020`` are refused for the same
-reason, except ISO ``2020-10-01``.
+reason (day or month first?), except ISO ``2020-10-01`` and the dotted
+``21.10.2023``, which is day first wherever it is written (de, ru, tr, pl, ...).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ _PART_SPLIT_RE = re.compile(r"\s*[·•|]\s*|\s+[-–—]\s+")
 _TIME_RE = re.compile(r"^\D{0,8}\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\D{0,8}$")
 
 _ISO_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DOTTED_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 # Japanese, Chinese and Korean write the month as a number: 2020年10月1日, 2020년 10월 1일.
 _CJK_RE = re.compile(r"^(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?$")
 # Vietnamese does too: "1 tháng 10, 2020", "ngày 1 tháng 10 năm 2020".
@@ -122,6 +124,8 @@ def _parse_date_part(text: str, lang: str | None) -> dt.date | None:
     """Try each shape a rendered date can take; the first that matches decides."""
     if m := _ISO_RE.match(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DOTTED_RE.match(text):
+        return _make_date(int(m[3]), int(m[2]), int(m[1]))
     if m := _CJK_RE.match(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]))
     if m := _VI_RE.match(text):

@@ -20,7 +20,7 @@ from archiver.detect.dates import parse_tweet_date
 from archiver.detect.embeds import EmbedInfo, hashtags_and_mentions, parse_embed
 from archiver.detect.language import guess_language, language_of
 from archiver.detect.links import classify_url, find_links, normalize_url, parse_status_url
-from archiver.detect.paragraphs import Para
+from archiver.detect.paragraphs import Anchor, Para
 from archiver.detect.snowflake import date_mismatch, tweet_time
 from archiver.detect.textcites import find_text_citations
 from archiver.detect.textformats import markdown_paragraphs, text_paragraphs
@@ -55,7 +55,10 @@ def sniff_format(name: str | None, content_type: str | None, text: str) -> str |
 def _status_only(para: Para) -> tuple[str, str | None, str] | None:
     """A paragraph that is nothing but one status URL: (url, handle, id)."""
     text = para.text.strip().strip("<>")
-    candidates = [a.href for a in para.anchors if a.text.strip() == para.text.strip()]
+    # A link whose visible text is the URL itself; a date or a quote that links
+    # to a status (a static embed's parts) is not a bare URL.
+    candidates = [a.href for a in para.anchors
+                  if a.text.strip() == para.text.strip() and parse_status_url(a.text.strip())]
     if not candidates and re.fullmatch(r"\S+", text):
         candidates = [text]
     for url in candidates:
@@ -89,7 +92,10 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
     infos = [parse_embed(tag) for tag in embeds]
     for para in paras:
         if para.embed is not None and not para.text:  # an embed that shows no text
-            para.text = f"[embedded tweet {infos[para.embed].tweet_id or ''}]".replace(" ]", "]")
+            info = infos[para.embed]
+            para.text = f"[embedded tweet {info.tweet_id or ''}]".replace(" ]", "]")
+            if info.status_in_markup and info.status_url:
+                para.anchors.append(Anchor(0, len(para.text), info.status_url, para.text))
 
     found: list[tuple[Position, Citation]] = []
     for index, info in enumerate(infos):

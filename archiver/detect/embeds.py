@@ -36,6 +36,7 @@ class EmbedInfo:
     tweet_id: str | None
     status_url: str | None
     links: tuple[str, ...]
+    status_in_markup: bool = False  # the status URL is a link in the markup
 
     @property
     def date(self):  # type: ignore[no-untyped-def]
@@ -120,7 +121,7 @@ def parse_embed(tag: Tag) -> EmbedInfo:
     lang = para.get("lang") if isinstance(para, Tag) else None
     lang = lang if isinstance(lang, str) and lang.strip() else None
 
-    status_url = date_text = None
+    status_url = date_text = status_href = None
     links: list[str] = []
     for a in quote.find_all("a", href=True):
         href = str(a["href"]).strip()
@@ -135,6 +136,7 @@ def parse_embed(tag: Tag) -> EmbedInfo:
             continue
         parsed = parse_status_url(href)
         if parsed:
+            status_href = None if a.has_attr("data-archiver-synthetic") else href
             status_url = normalize_url(href)
             date_text = a.get_text(" ", strip=True) or None
             if tweet_id is None:
@@ -161,6 +163,7 @@ def parse_embed(tag: Tag) -> EmbedInfo:
         tweet_id=tweet_id,
         status_url=status_url,
         links=tuple(dict.fromkeys(links)),
+        status_in_markup=status_href is not None,
     )
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag
 
 from archiver.detect.embeds import find_embeds
-from archiver.detect.paragraphs import Para, ParaBuilder
+from archiver.detect.paragraphs import Anchor, Para, ParaBuilder
 
 SKIP_TAGS = frozenset(
     ["script", "style", "noscript", "template", "svg", "button", "input", "select", "textarea", "object", "embed", "nav", "aside", "footer", "form", "dialog", "head", "canvas", "video", "audio", "map"]
@@ -32,7 +32,8 @@ _BOILERPLATE = re.compile(
     r"(?:^|[\s_-])(share|sharing|sharebar|social|related|recommended|comments?|"
     r"newsletter|subscribe|promo|advert|advertisement|ads?|sponsor(?:ed)?|cookies?|"
     r"banner|breadcrumbs?|menu|navbar|nav|navigation|sidebar|footer|masthead|paywall|"
-    r"popup|modal|outbrain|taboola|byline-social|author-bio|tags|more-stories)(?:$|[\s_-])",
+    r"popup|modal|outbrain|taboola|byline-social|author-bio|tags|more-stories|complementary)"
+    r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
 _COMMENTS = re.compile(r"(?:^|[\s_-])(comments?|disqus|replies)(?:$|[\s_-])", re.IGNORECASE)
@@ -67,9 +68,16 @@ def _choose_root(soup: BeautifulSoup) -> Tag:
     candidates: list[Tag] = []
     for selector in _ROOT_SELECTORS:
         candidates.extend(t for t in soup.select(selector) if not _COMMENTS.search(_attr_words(t)))
-    if candidates:
-        return max(candidates, key=lambda t: len(t.get_text(" ", strip=True)))
-    return soup.body or soup
+    if not candidates:
+        return soup.body or soup
+    sizes = {id(t): len(t.get_text(" ", strip=True)) for t in candidates}
+    best = max(candidates, key=lambda t: sizes[id(t)])
+    # Prefer the article inside a <main> that also holds sidebars, when the
+    # article carries most of the text.
+    for inner in sorted(candidates, key=lambda t: sizes[id(t)], reverse=True):
+        if inner is not best and best in inner.parents and sizes[id(inner)] >= 0.6 * sizes[id(best)]:
+            best = inner
+    return best
 
 
 class _Walker:
@@ -83,6 +91,10 @@ class _Walker:
 
     def skip(self, tag: Tag) -> bool:
         if tag.name in SKIP_TAGS or tag.has_attr("hidden"):
+            # A pull-out box that holds a tweet is part of the story.
+            if (tag.name == "aside" and id(tag) in self.keep
+                    and not _BOILERPLATE.search(_attr_words(tag))):
+                return False
             return id(tag) not in self.embed_index
         if tag.name == "header" and self.root.name not in ("article",):
             return True
@@ -127,12 +139,17 @@ class _Walker:
 
     def anchor(self, node: Tag) -> None:
         start = self.out.offset
+        flushed = len(self.out.paras)
         self.walk(node)
         href = str(node["href"]).strip()
         if self.base_url and not href.startswith(("#", "mailto:", "javascript:", "data:")):
             href = urljoin(self.base_url, href)
         rel = node.get("rel")
         rel_text = " ".join(rel) if isinstance(rel, list) else (str(rel) if rel else None)
+        if len(self.out.paras) > flushed:  # a card: the link wraps whole blocks
+            first = self.out.paras[flushed]
+            first.anchors.append(Anchor(0, len(first.text), href, first.text, rel_text))
+            return
         self.out.add_anchor(start, href, rel_text)
 
     def code(self, node: Tag) -> None:

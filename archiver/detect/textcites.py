@@ -37,7 +37,7 @@ from archiver.detect.paragraphs import Para
 
 _DASH = r"(?:—|–|―|&mdash;|&#8212;|&#x2014;|&ndash;|--)"
 _NAME_HANDLE = (
-    rf"{_DASH}\s*(?P<name>[^\n—–]{{0,80}}?)\s*\(\s*[@＠](?P<handle>\w{{1,15}})\s*\)"
+    rf"{_DASH}\s*(?P<name>[^\n—–]{{0,80}}?)\s*[(（]\s*[@＠](?P<handle>\w{{1,15}})\s*[)）]"
 )
 ATTRIBUTION = re.compile(rf"^\s*>?\s*{_NAME_HANDLE}\s*(?P<rest>.*?)\s*$")
 RUN_TOGETHER = re.compile(rf"\s{_NAME_HANDLE}")
@@ -183,8 +183,15 @@ def _quote_start(paras: Sequence[Para], i: int, used: set[int]) -> int:
             j -= 1
         return j
     j = i - 1
-    if j < 0 or _is_stop(paras[j], j, used) or paras[j].quote_group is not None:
+    if j < 0 or _is_stop(paras[j], j, used):
         return i
+    above_group = paras[j].quote_group
+    if above_group is not None:  # <blockquote>quote</blockquote><p>— Name (@h) date</p>
+        while j > 0 and paras[j - 1].quote_group == above_group and not _is_stop(
+            paras[j - 1], j - 1, used
+        ):
+            j -= 1
+        return j
     while j > 0 and not paras[j].blank_before and not _is_stop(paras[j - 1], j - 1, used):
         j -= 1
     return j

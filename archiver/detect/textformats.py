@@ -13,6 +13,7 @@ import re
 from bs4 import Tag
 
 from archiver.detect import html as htmlmod
+from archiver.detect.links import parse_status_url
 from archiver.detect.paragraphs import Anchor, Para
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -22,11 +23,14 @@ _QUOTE = re.compile(r"^\s{0,3}>\s?")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK = re.compile(r"<((?:https?://)[^>\s]+)>")
 _HTML_BLOCK = re.compile(r"^\s{0,3}<(?:blockquote|figure|div|amp-twitter|iframe|p|section)\b", re.IGNORECASE)
-# Hugo's tweet shortcode: {{< tweet user="jack" id="20" >}} or {{< tweet 20 >}}.
+# Tweet shortcodes of static site generators: Hugo {{< tweet user="jack" id="20" >}},
+# {{< tweet 20 >}}, {{< x user="jack" id="20" >}}, {{% tweet ... %}}; Jekyll
+# {% twitter https://twitter.com/jack/status/20 %}.
 _SHORTCODE = re.compile(
-    r"^\s*\{\{[<%]\s*tweet\s+(?:user=\"?(?P<user>\w{1,15})\"?\s+)?(?:id=)?\"?(?P<id>\d{1,20})\"?"
+    r"^\s*\{\{[<%]\s*(?:tweet|x)\s+(?:user=\"?(?P<user>\w{1,15})\"?\s+)?(?:id=)?\"?(?P<id>\d{1,20})\"?"
     r"\s*[>%]\}\}\s*$"
 )
+_JEKYLL = re.compile(r"^\s*\{%\s*twitter\s+(?P<url>\S+)[^%]*%\}\s*$")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 
 
@@ -97,10 +101,15 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
             i += 1
             continue
         shortcode = _SHORTCODE.match(line)
-        if shortcode:
-            owner = shortcode.group("user") or "i/web"
-            markup = (f'<blockquote class="twitter-tweet"><a href="https://twitter.com/{owner}'
-                      f'/status/{shortcode.group("id")}"></a></blockquote>')
+        jekyll = _JEKYLL.match(line)
+        if shortcode or (jekyll and parse_status_url(jekyll.group("url"))):
+            if shortcode:  # the URL is ours, not the document's: no link to report
+                owner = shortcode.group("user") or "i/web"
+                status = f"https://twitter.com/{owner}/status/{shortcode.group('id')}"
+                extra = " data-archiver-synthetic"
+            else:
+                status, extra = jekyll.group("url"), ""  # type: ignore[union-attr]
+            markup = f'<blockquote class="twitter-tweet"><a href="{status}"{extra}></a></blockquote>'
             block_paras, block_embeds = _html_block(markup, len(embeds))
             paras.extend(block_paras)
             embeds.extend(block_embeds)
