@@ -34,9 +34,9 @@ def _only(text: str) -> FoundLink:
 # (text, url as found, kind, normalized, tweet_id, handle)
 FOUND = [
     # the seed article (Italian piece quoting English tweets)
-    ("BREAKING: Armenian S-300 air defense systems have intercepted 2 ballistic missiles "
-     "shot by #Azerbaijan at the civilian capital #Yerevan—massive escalation. "
-     "pic.twitter.com/QDhfkrnCsP",
+    (("BREAKING: Armenian S-300 air defense systems have intercepted 2 ballistic missiles "
+      "shot by #Azerbaijan at the civilian capital #Yerevan—massive escalation. "
+      "pic.twitter.com/QDhfkrnCsP"),
      "pic.twitter.com/QDhfkrnCsP", "pic", "https://pic.twitter.com/QDhfkrnCsP", None, None),
     ("…escalation. pic.twitter.com/QDhfkrnCsP", "pic.twitter.com/QDhfkrnCsP", "pic",
      "https://pic.twitter.com/QDhfkrnCsP", None, None),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -103,7 +104,7 @@ def number(value: Any) -> int | None:
     """An integer from a JSON number (not a bool, not NaN, not a string)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return int(value) if value == value and abs(value) < 2**63 else None
+    return int(value) if math.isfinite(value) and abs(value) < 2**63 else None
 
 
 def ident(value: Any) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.exceptions import ParserRejectedMarkup
 
 from archiver.net.providers import (
     guarded,
@@ -32,7 +33,7 @@ from archiver.net.providers.tweet import Tweet, TweetURL
 PROVIDER = "oembed"
 DEFAULT_BASE = "https://publish.twitter.com"
 
-_TCO = re.compile(r"^https?://t\.co/", re.I)
+_TCO = re.compile(r"^https?://t\.co/", re.IGNORECASE)
 _HANDLE_IN_CREDIT = re.compile(r"\(@(\w{1,50})\)")
 
 
@@ -88,7 +89,10 @@ def _error_text(content_type: str | None, body: bytes) -> str:
 
 
 def _from_html(tweet_id: str, data: dict[str, Any], markup: str) -> Tweet:
-    soup = BeautifulSoup(markup, "html.parser")
+    try:
+        soup = BeautifulSoup(markup, "html.parser")
+    except ParserRejectedMarkup as exc:
+        return unreachable(tweet_id, PROVIDER, f"unparseable oEmbed html: {exc}")
     quote = soup.find("blockquote") or soup
     paragraph = quote.find("p")
     if not isinstance(paragraph, Tag):

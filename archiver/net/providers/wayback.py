@@ -9,6 +9,7 @@ Tweet is either "available" or "unreachable". Shapes: x-endpoints.md, section 7.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -28,7 +29,6 @@ from archiver.net.providers import (
     load_object,
     media_type,
     number,
-    obj,
     original_photo,
     status_problem,
     string,
@@ -103,12 +103,10 @@ def parse_availability(status: int, content_type: str | None, body: bytes) -> Sn
     if not isinstance(snapshots, dict):
         raise WaybackError("no archived_snapshots object")
     closest = snapshots.get("closest")
-    if closest is None or closest == {}:
+    if closest in (None, {}) or (isinstance(closest, dict) and closest.get("available") is False):
         return None
     if not isinstance(closest, dict):
         raise WaybackError("closest is not an object")
-    if closest.get("available") is False:
-        return None
     url, timestamp = string(closest.get("url")), string(closest.get("timestamp"))
     if not url or not timestamp:
         raise WaybackError("closest snapshot without url or timestamp")
@@ -249,8 +247,7 @@ def _from_json(tweet_id: str, body: bytes) -> Tweet:
     if "__typename" in data:
         source, found = "syndication", syndication.parse_object(tweet_id, data, PROVIDER)
     elif "code" in data or "tweet" in data:
-        code = number(data.get("code"))
-        source = "fxtwitter"
+        code, source = number(data.get("code")), "fxtwitter"
         found = fxtwitter.parse_object(tweet_id, data, 200 if code is None else code, PROVIDER)
     else:
         return unreachable(tweet_id, PROVIDER, "archived JSON is no syndication or FxTwitter answer")
@@ -277,16 +274,18 @@ def _from_html(tweet_id: str, soup: BeautifulSoup) -> Tweet:
 
 def _from_tweet_node(tweet_id: str, node: Tag, paragraph: Tag) -> Tweet:
     """The twitter.com page of 2010-2020: a ``div.tweet`` with data attributes."""
-    stamp = node.find(attrs={"data-time": True})
+    stamp = node.find(class_="_timestamp") or node.find(attrs={"data-time": True})
     quoted = node.find(class_="QuoteTweet-innerContainer")
-    photos = [original_photo(str(p["data-image-url"])) for p in
-              node.find_all(attrs={"data-image-url": True}) if isinstance(p, Tag)]
+    images = node.find_all(attrs={"data-image-url": True})
+    photos = [original_photo(_unreplayed(url)) for p in images
+              if isinstance(p, Tag) and p.find_parent(class_="QuoteTweet") is None
+              and (url := _attr(p, "data-image-url"))]
     return _tweet(
         tweet_id, paragraph,
         handle=_attr(node, "data-screen-name"),
         user_id=ident(_attr(node, "data-user-id")),
         author_name=_attr(node, "data-name"),
-        created_at=from_unix(int(v)) if (v := _attr(stamp, "data-time") or "").isdigit() else None,
+        created_at=_unix_attr(stamp, "data-time"),
         quoted_id=ident(_attr(quoted, "data-item-id")),
         photos=[MediaItem("photo", u, mime=m) for u, m in dict.fromkeys(photos)],
     )
@@ -301,7 +300,7 @@ def _tweet(tweet_id: str, paragraph: Tag, *, photos: list[MediaItem] | None = No
     anchors = [a for a in paragraph.find_all("a") if isinstance(a, Tag)]
     return Tweet(
         id=tweet_id, state="available", provider=PROVIDER, text=text,
-        lang=_attr(paragraph, "lang") or _attr(paragraph.find(attrs={"lang": True}), "lang"),
+        lang=_attr(paragraph, "lang"),
         hashtags=_linked(anchors, "twitter-hashtag", "#"),
         mentions=_linked(anchors, "twitter-atreply", "@"),
         urls=tuple(links),
@@ -333,7 +332,8 @@ def _capture_text(node: Tag, links: list[TweetURL], media_links: list[str]) -> s
                     parts.append(" ")
             else:
                 display = child.find(class_="js-display-url")
-                links.append(TweetURL(href, _attr(child, "data-expanded-url"),
+                expanded = _attr(child, "data-expanded-url") or _attr(child, "data-url")
+                links.append(TweetURL(href, expanded,
                                       display.get_text() if display else shown or None))
             parts.append(href)
         else:
@@ -370,6 +370,12 @@ def _meta(soup: BeautifulSoup, name: str) -> str | None:
     return _attr(tag, "content")
 
 
+def _unix_attr(tag: Any, name: str) -> dt.datetime | None:
+    """A ``data-time`` attribute (Unix seconds) as a UTC datetime."""
+    value = ident(_attr(tag, name))
+    return from_unix(int(value)) if value and len(value) <= 12 else None
+
+
 def _attr(tag: Any, name: str) -> str | None:
     """An attribute as one string (bs4 gives lists for multi-valued ones), or None."""
     if not isinstance(tag, Tag):
@@ -389,14 +395,3 @@ def _unreplayed(href: str) -> str:
     """A link as the page had it before Wayback rewrote it to ``/web/<ts>/…``."""
     return _REPLAY_PREFIX.sub("", href)
 
-
-def original_url(page: str) -> dict[str, str] | None:
-    """The handle and id of a status URL (``{"handle": …, "id": …}``), else None."""
-    m = _STATUS_URL.match(_unreplayed(page))
-    return {"handle": m["handle"], "id": m["id"]} if m else None
-
-
-__all__ = [
-    "CDX_FIELDS", "CdxRow", "Snapshot", "WaybackError", "availability_url", "cdx_url",
-    "obj", "parse_availability", "parse_cdx", "parse_status_capture", "raw_url", "status_ids",
-]
