@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,14 +17,15 @@ from rich.progress import Progress
 from archiver import __version__, render
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import Citation, Detection, LinkRef
-from archiver.services.archive import ArchiveSummary, store_detection
+from archiver.net.errors import FetchError
+from archiver.services import runs
+from archiver.services.archive import ArchiveSummary
 from archiver.services.sources import SourceError, detect_source, read_source
 from archiver.store import queries
-from archiver.store.blobs import BlobStore
 from archiver.store.db import Database, DatabaseError, current_revision, upgrade
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound)
+USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchError)
 err = Console(stderr=True)
 
 
@@ -118,10 +120,10 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool, keep_go
     settings = _settings(ctx)
     db = _database(ctx)
     done, failed = _read_all(sources, settings, keep_going)
-    blobs = BlobStore(settings.blob_dir)
-    with db.transaction() as session:
-        summaries = [store_detection(session, blobs, s, d) for s, d in done]
-    rows = [_summary_row(s) for s in summaries]
+    with _progress("resolving") as (advance, total):
+        result = runs.archive(settings, db, done, resolve=not offline, progress=advance,
+                              total=total)
+    rows = [_summary_row(s) for s in result.summaries]
     render.output_rows(
         rows, fmt, fields=SUMMARY_FIELDS,
         table_fields=("article_id", "title", "language", "citations", "links", "new_version"),
@@ -131,8 +133,44 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool, keep_go
         for row in rows:
             cited = " ".join(f"@{h}" for h in row["handles"]) or "no tweets"
             click.echo(f"article {row['article_id']} cites: {cited}")
+        _resolve_report(result)
     if failed:
         sys.exit(1)
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[tuple[Callable[[str], None], Callable[[int], None]]]:
+    """A progress bar on stderr for long work; callbacks for the services."""
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(what, total=None, visible=False)
+
+        def total(n: int) -> None:
+            progress.update(task, total=n, visible=n > 1)
+
+        def advance(label: str) -> None:
+            progress.update(task, advance=1, description=f"{what} {label}")
+
+        yield advance, total
+
+
+def _resolve_report(result: runs.RunResult) -> None:
+    stats = result.stats
+    if stats is None:
+        return
+    states = ", ".join(f"{k} {v}" for k, v in sorted(stats.tweets.items())) or "none"
+    failures = ", ".join(f"{k} {v}" for k, v in sorted(stats.failures.items())) or "none"
+    rows = [
+        {"what": "citations looked at", "value": stats.citations},
+        {"what": "tweets resolved", "value": stats.resolved},
+        {"what": "citations unresolved", "value": stats.unresolved},
+        {"what": "tweets by state", "value": states},
+        {"what": "media saved", "value": stats.media_saved},
+        {"what": "bytes saved", "value": stats.bytes_saved},
+        {"what": "short links expanded", "value": stats.links_expanded},
+        {"what": "failures by cause", "value": failures},
+        {"what": "WARC", "value": result.warc or "none written"},
+    ]
+    render.output_rows(rows, "table", fields=("what", "value"), title="resolution", out=sys.stdout)
 
 
 SUMMARY_FIELDS = ("source", "article_id", "identity", "title", "language", "citations",
@@ -281,6 +319,40 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
     for number, cite in enumerate(detail["citation_list"], start=1):
         console.print(f"[{number}] @{cite['handle'] or '?'} {cite['date'] or ''} "
                       f"{cite['status_url'] or ''} ({cite['kind']})", highlight=False)
+
+
+@main.command()
+@click.option("--article", "articles_", multiple=True, help="article id, URL or source (repeatable)")
+@click.option("--retry-failed", is_flag=True, help="also retry citations that failed or found no tweet")
+@click.option("--refetch", is_flag=True, help="fetch again what is already stored")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+@user_errors
+def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, refetch: bool,
+            fmt: str) -> None:
+    """Resolve pending citations: short links, tweets, media; snapshot every response."""
+    settings = _settings(ctx)
+    db = _database(ctx)
+    ids = None
+    if articles_:
+        with db.reader() as session:
+            ids = [queries.find_article(session, ref).id for ref in articles_]
+    with _progress("resolving") as (advance, total):
+        result = runs.resolve(settings, db, article_ids=ids, retry_failed=retry_failed,
+                              refetch=refetch, progress=advance, total=total)
+    if fmt == "json":
+        stats = result.stats
+        assert stats is not None
+        render.print_json_line({
+            "citations": stats.citations, "resolved": stats.resolved,
+            "unresolved": stats.unresolved, "tweets": dict(stats.tweets),
+            "media_saved": stats.media_saved, "bytes_saved": stats.bytes_saved,
+            "links_expanded": stats.links_expanded, "failures": dict(stats.failures),
+            "warc": result.warc,
+        })
+    else:
+        _resolve_report(result)
 
 
 @main.group()

@@ -17,7 +17,20 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.fakeweb.fixtures import fakeweb, fakeweb_session  # noqa: F401 - pytest fixtures
+
 TEST_DB_ENV = "ARCHIVER_TEST_DATABASE_URL"
+# Every host name a test fetches goes to a closed port on loopback unless the test
+# routes it to the fake web: no test sends a packet (not even a DNS query) outside.
+DEAD_END = "*:443=127.0.0.1:9,*:80=127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _no_packet_leaves_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVER_CONNECT_TO", DEAD_END)
+    monkeypatch.delenv("ARCHIVER_ALLOW_PRIVATE_NETWORKS", raising=False)
+    monkeypatch.delenv("ARCHIVER_HOME", raising=False)
+    monkeypatch.delenv("ARCHIVER_DATABASE_URL", raising=False)
 
 
 def backend() -> str:

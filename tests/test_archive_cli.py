@@ -27,7 +27,7 @@ def _counts(db_url: str) -> dict[str, int]:
 
 
 def test_archive_seed_stores_four_citations_and_two_short_links(home, db_url, seed_path):
-    summary = run_json(home, db_url, "archive", str(seed_path))
+    summary = run_json(home, db_url, "archive", "--offline", str(seed_path))
     assert summary[0]["citations"] == 4
     assert summary[0]["handles"] == SEED_HANDLES
     assert summary[0]["links"] == 2
@@ -52,9 +52,9 @@ def test_archive_seed_stores_four_citations_and_two_short_links(home, db_url, se
 
 
 def test_archiving_twice_adds_no_rows(home, db_url, seed_path):
-    run_json(home, db_url, "archive", str(seed_path))
+    run_json(home, db_url, "archive", "--offline", str(seed_path))
     before = _counts(db_url)
-    again = run_json(home, db_url, "archive", str(seed_path))
+    again = run_json(home, db_url, "archive", "--offline", str(seed_path))
     assert again[0]["new_version"] is False
     assert _counts(db_url) == before
     assert before["citation"] == 4 and before["link"] == 2 and before["article"] == 1
@@ -72,9 +72,9 @@ def test_changed_content_records_a_new_version(home, db_url, seed_path, tmp_path
         "</blockquote>{extra}</article></body></html>"
     )
     page.write_text(html.format(extra=""), encoding="utf-8")
-    run_json(home, db_url, "archive", str(page))
+    run_json(home, db_url, "archive", "--offline", str(page))
     page.write_text(html.format(extra="<p>An update was added.</p>"), encoding="utf-8")
-    second = run_json(home, db_url, "archive", str(page))
+    second = run_json(home, db_url, "archive", "--offline", str(page))
     assert second[0]["new_version"] is True
     articles = run_json(home, db_url, "articles")
     assert len(articles) == 1 and articles[0]["versions"] == 2
@@ -85,7 +85,7 @@ def test_changed_content_records_a_new_version(home, db_url, seed_path, tmp_path
 
 
 def test_citation_filters(home, db_url, seed_path):
-    run_json(home, db_url, "archive", str(seed_path))
+    run_json(home, db_url, "archive", "--offline", str(seed_path))
     assert [c["handle"] for c in run_json(home, db_url, "citations", "--handle", "@sfrantzman")] \
         == ["sfrantzman"]
     assert [c["handle"] for c in run_json(home, db_url, "citations", "--handle", "PRES_ARTSAKH")] \
@@ -98,7 +98,7 @@ def test_citation_filters(home, db_url, seed_path):
 
 
 def test_csv_and_table_output(home, db_url, seed_path):
-    run_json(home, db_url, "archive", str(seed_path))
+    run_json(home, db_url, "archive", "--offline", str(seed_path))
     csv_out = run(home, db_url, "citations", "--format", "csv").stdout.splitlines()
     assert csv_out[0].startswith("id,article_id,article,kind,handle,")
     assert len(csv_out) == 5
@@ -125,7 +125,7 @@ def test_detect_prints_json_lines_and_stores_nothing(home, db_url, seed_path, tm
 
 
 def test_stdin_source(home, db_url, seed_path):
-    result = run(home, db_url, "archive", "-", "--format", "json", input=seed_path.read_bytes())
+    result = run(home, db_url, "archive", "--offline", "-", "--format", "json", input=seed_path.read_bytes())
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["citations"] == 4
 

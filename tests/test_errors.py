@@ -35,7 +35,7 @@ def test_missing_file(home, db_url, seed_path):
 
 
 def test_keep_going_stores_the_good_sources(home, db_url, seed_path):
-    result = run(home, db_url, "archive", "--keep-going", str(seed_path), "missing.txt")
+    result = run(home, db_url, "archive", "--offline", "--keep-going", str(seed_path), "missing.txt")
     assert result.exit_code == 1
     assert "missing.txt: no such file" in result.stderr
     assert _articles(db_url) == 1

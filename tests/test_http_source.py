@@ -36,7 +36,7 @@ def test_archive_a_url_through_a_redirect(home, db_url):
               "/s": reply(301, b"", {"Location": "/story"})}
     with serve(routes) as server:
         url = base_url(server) + "/s"
-        summary = run_json(home, db_url, "archive", url, env=ALLOW)
+        summary = run_json(home, db_url, "archive", "--offline", url, env=ALLOW)
     assert summary[0]["identity"] == base_url(server) + "/story"
     assert summary[0]["title"] == "Rockets over the capital"
     assert summary[0]["handles"] == ["SVNewsAlerts"]

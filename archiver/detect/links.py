@@ -14,7 +14,6 @@ import ipaddress
 import re
 import string
 from dataclasses import dataclass
-from encodings import idna as _idna
 from typing import NamedTuple
 
 __all__ = ["TRACKING_PARAMS", "FoundLink", "classify_url", "find_links", "normalize_url",
@@ -67,7 +66,8 @@ TWITTER_TRACKING_PARAMS = frozenset({"s", "t"})
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
-_HEX = frozenset(string.hexdigits)
+# An escape, or a character that may not appear raw in a URL (a lone "%" too).
+_PCT_TOKEN = re.compile(r"%[0-9A-Fa-f]{2}|[^\x21-\x7e]|[%\"<>\\`]")
 _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
 _TWEET_ID = re.compile(r"[0-9]{1,20}")
 _CODE = re.compile(r"/([A-Za-z0-9]+)/?")
@@ -140,23 +140,15 @@ def _pct(s: str) -> str:
     a URL (non-ASCII, spaces, quotes...) are encoded as UTF-8. Reserved
     characters are left alone either way, since encoding them changes meaning.
     """
-    out: list[str] = []
-    i, n = 0, len(s)
-    while i < n:
-        c = s[i]
-        if c == "%" and i + 2 < n and s[i + 1] in _HEX and s[i + 2] in _HEX:
-            ch = chr(int(s[i + 1:i + 3], 16))
-            out.append(ch if ch in _UNRESERVED else "%" + s[i + 1:i + 3].upper())
-            i += 3
-            continue
-        if c == "%":
-            out.append("%25")
-        elif ord(c) <= 0x20 or ord(c) >= 0x7F or c in '"<>\\`':
-            out.append("".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass")))
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
+    return _PCT_TOKEN.sub(_pct_token, s)
+
+
+def _pct_token(m: re.Match[str]) -> str:
+    token = m.group()
+    if len(token) == 3 and token[0] == "%":
+        ch = chr(int(token[1:], 16))
+        return ch if ch in _UNRESERVED else token.upper()
+    return "".join(f"%{b:02X}" for b in token.encode("utf-8", "surrogatepass"))
 
 
 def _idna_label(label: str) -> str:
@@ -168,10 +160,9 @@ def _idna_label(label: str) -> str:
     """
     if label.isascii():
         return label.lower()
-    for encode in (lambda: _idna.ToASCII(label).decode("ascii"),
-                   lambda: "xn--" + label.lower().encode("punycode").decode("ascii")):
+    for codec, prefix in (("idna", ""), ("punycode", "xn--")):  # punycode if nameprep refuses
         try:
-            ascii_label = encode().lower()
+            ascii_label = prefix + label.lower().encode(codec).decode("ascii").lower()
         except (UnicodeError, ValueError):
             continue
         if _LABEL.fullmatch(ascii_label):

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Self
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -30,15 +31,20 @@ from requests.adapters import HTTPAdapter
 from archiver import __version__
 from archiver.config import Settings
 from archiver.net import errors
-from archiver.net.guard import AddressPolicy, BlockedAddressError, Guard, guarded_pool_classes
-from archiver.net.guard import parse_connect_to as parse_connect_to
+from archiver.net.guard import (
+    AddressPolicy,
+    BlockedAddressError,
+    Guard,
+    guarded_pool_classes,
+    parse_connect_to,
+)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 CHUNK = 64 * 1024
 
 # A sink receives the body chunk by chunk (to a blob file, say) instead of memory.
 Sink = Callable[[bytes], None]
-__all__ = ["AddressPolicy", "Exchange", "Fetch", "HttpClient", "user_agent"]
+__all__ = ["AddressPolicy", "Exchange", "Fetch", "HttpClient", "parse_connect_to", "user_agent"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ class HttpClient:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> HttpClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -206,7 +212,7 @@ class HttpClient:
             try:
                 with self._slot(url):
                     exchange = self._once(url, headers, deadline, sink)
-            except (errors.ConnectFailed,) as exc:
+            except errors.ConnectFailed as exc:
                 if attempt >= self.settings.retries:
                     raise
                 wait = self._backoff(attempt, None)

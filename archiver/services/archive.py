@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from archiver.detect.values import Detection
+from archiver.services.recorder import Recorder
 from archiver.services.sources import Source
 from archiver.store import models as m
 from archiver.store.blobs import BlobStore
@@ -49,7 +50,10 @@ def content_hash(detection: Detection) -> str:
     return hashlib.sha256(detection.article.text.encode("utf-8")).hexdigest()
 
 
-def _capture(session: Session, source: Source, sha: str, size: int) -> m.Capture:
+def _capture(session: Session, source: Source, sha: str, size: int,
+             recorder: Recorder | None) -> m.Capture:
+    if source.fetch is not None and recorder is not None:
+        return recorder.fetch(source.fetch)[-1]
     if source.is_file:  # re-reading the same bytes from a file is not a new observation
         existing = session.scalars(
             select(m.Capture).where(m.Capture.url == source.capture_url, m.Capture.sha256 == sha)
@@ -70,7 +74,7 @@ def _capture(session: Session, source: Source, sha: str, size: int) -> m.Capture
     return capture
 
 
-def _upsert_link(session: Session, normalized: str, values: dict[str, object]) -> int:
+def upsert_link(session: Session, normalized: str, values: dict[str, object]) -> int:
     """Insert a link unless it exists (safe against a concurrent run); return its id."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -80,7 +84,8 @@ def _upsert_link(session: Session, normalized: str, values: dict[str, object]) -
 
 
 def store_detection(
-    session: Session, blobs: BlobStore, source: Source, detection: Detection
+    session: Session, blobs: BlobStore, source: Source, detection: Detection,
+    recorder: Recorder | None = None,
 ) -> ArchiveSummary:
     raw_sha, size = blobs.put(source.data)
     identity = article_identity(source, detection, raw_sha)
@@ -103,7 +108,7 @@ def store_detection(
     article.last_archived_at = now
     session.flush()
 
-    capture = _capture(session, source, raw_sha, size)
+    capture = _capture(session, source, raw_sha, size, recorder)
     sha = content_hash(detection)
     version = session.scalars(
         select(m.ArticleVersion).where(
@@ -165,7 +170,7 @@ def _store_citations_and_links(
         citation_ids.append(row.id)
     seen: set[tuple[int, int, int]] = set()
     for ref in detection.links:
-        link_id = _upsert_link(session, ref.normalized, {
+        link_id = upsert_link(session, ref.normalized, {
             "url": ref.url, "kind": ref.kind, "tweet_id": ref.tweet_id, "handle": ref.handle,
             "domain": (urlsplit(ref.normalized).hostname or "").lower() or None,
         })

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,7 +17,7 @@ from archiver.detect.decoding import decode
 from archiver.detect.document import detect, sniff_format
 from archiver.detect.values import Detection
 from archiver.net.errors import FetchError
-from archiver.net.http import Exchange, HttpClient
+from archiver.net.http import Fetch, HttpClient
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -36,7 +36,7 @@ class Source:
     fetched_at: dt.datetime
     status: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
-    hops: tuple[Exchange, ...] = field(default_factory=tuple)
+    fetch: Fetch | None = None  # every exchange, for the WARC
 
     @property
     def is_file(self) -> bool:
@@ -91,7 +91,7 @@ def _fetch(url: str, settings: Settings) -> Source:
         fetched_at=fetch.fetched_at,
         status=fetch.status,
         headers=fetch.headers,
-        hops=fetch.hops,
+        fetch=fetch,
     )
 
 

@@ -1,0 +1,306 @@
+"""Resolve citations: short links hop by hop, which tweet is cited, its data and media.
+
+For each pending citation of each article's current version:
+
+1. Its t.co and pic.twitter.com links are followed hop by hop (every hop is a
+   capture and a ``redirect_hop`` row), stopping at a status URL: twitter.com
+   and x.com answer bots with app shells or 403s, and the URL names the tweet.
+   An expanded t.co target becomes a link of its own on the citation.
+2. The tweet is the one a status URL or pic link names; failing that, the
+   Wayback CDX index of the handle's statuses gives candidates posted within a
+   day of the cited date, and the one whose text matches the quote best is
+   taken when it scores above ``match_threshold``; otherwise the candidates are
+   kept on the citation for a person to judge.
+3. The tweet's data comes from the providers, its media is streamed to blobs.
+4. The citation is checked against its tweet (handle, date, text) and any
+   disagreement is flagged: a misattributed quote is a finding, not an error.
+
+Nothing already stored is fetched again unless ``refetch`` is asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archiver.config import Settings
+from archiver.detect.links import classify_url, normalize_url, parse_status_url
+from archiver.net.errors import FetchError
+from archiver.net.http import HttpClient
+from archiver.net.providers.tweet import Tweet
+from archiver.services.archive import upsert_link
+from archiver.services.recorder import Recorder
+from archiver.services.tweets import Answer, TweetFetcher, similarity
+from archiver.store import models as m
+from archiver.store.blobs import BlobStore
+
+FINAL_TWEET_STATES = frozenset({"available", "deleted", "protected", "suspended", "withheld",
+                                "not_found"})
+SHORT_KINDS = ("tco", "pic")
+
+
+@dataclass
+class ResolveStats:
+    citations: int = 0
+    resolved: int = 0
+    unresolved: int = 0
+    tweets: Counter[str] = field(default_factory=Counter)
+    media_saved: int = 0
+    bytes_saved: int = 0
+    links_expanded: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+
+Progress = Callable[[str], None]
+
+
+class Resolver:
+    def __init__(self, settings: Settings, session: Session, blobs: BlobStore,
+                 client: HttpClient, recorder: Recorder, *, refetch: bool = False) -> None:
+        self.settings = settings
+        self.session = session
+        self.blobs = blobs
+        self.client = client
+        self.recorder = recorder
+        self.fetcher = TweetFetcher(settings, client, recorder)
+        self.refetch = refetch
+        self.stats = ResolveStats()
+
+    # -- selection ---------------------------------------------------------
+    def pending(self, article_ids: list[int] | None, retry_failed: bool) -> list[m.Citation]:
+        states = ["pending"] + (["failed", "unresolved"] if retry_failed else [])
+        if self.refetch:
+            states += ["resolved", "failed", "unresolved"]
+        stmt = (
+            select(m.Citation)
+            .join(m.Article, m.Article.id == m.Citation.article_id)
+            .where(m.Citation.version_id == m.Article.current_version_id,
+                   m.Citation.resolve_state.in_(states))
+            .order_by(m.Citation.article_id, m.Citation.ordinal)
+        )
+        if article_ids is not None:
+            stmt = stmt.where(m.Citation.article_id.in_(article_ids))
+        return list(self.session.scalars(stmt))
+
+    def run(self, citations: list[m.Citation], progress: Progress | None = None) -> ResolveStats:
+        for citation in citations:
+            if progress:
+                progress(f"@{citation.handle or '?'}")
+            self.resolve(citation)
+        self.stats.bytes_saved = self.recorder.bytes_saved
+        self.stats.failures.update(self.fetcher.failures)
+        return self.stats
+
+    # -- one citation --------------------------------------------------------
+    def resolve(self, citation: m.Citation) -> None:
+        self.stats.citations += 1
+        links = self._links(citation)
+        for link, occurrence in links:
+            if link.kind in SHORT_KINDS:
+                self._resolve_short_link(link, citation, occurrence)
+        tweet_id, method = self._named_tweet(citation, [link for link, _ in links])
+        if tweet_id is None and citation.handle and citation.cited_date:
+            tweet_id, method = self._search(citation)
+        if tweet_id is None:
+            citation.resolve_state = "unresolved"
+            self.stats.unresolved += 1
+            return
+        citation.tweet_id = tweet_id
+        citation.match_method = citation.match_method if method == "search" else method
+        tweet = self._tweet(tweet_id, citation.handle)
+        if tweet is None:
+            citation.resolve_state = "failed"
+            citation.resolve_error = "no provider answered"
+            return
+        self._verify(citation, tweet)
+        self.stats.tweets[tweet.state] += 1
+        citation.resolve_state = "resolved"
+        citation.resolve_error = None
+        self.stats.resolved += 1
+
+    def _links(self, citation: m.Citation) -> list[tuple[m.Link, m.LinkOccurrence]]:
+        stmt = (select(m.Link, m.LinkOccurrence)
+                .join(m.LinkOccurrence, m.LinkOccurrence.link_id == m.Link.id)
+                .where(m.LinkOccurrence.citation_id == citation.id)
+                .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start))
+        return [(link, occ) for link, occ in self.session.execute(stmt)]
+
+    def _resolve_short_link(self, link: m.Link, citation: m.Citation,
+                            occurrence: m.LinkOccurrence) -> None:
+        if link.resolved_url and not self.refetch:
+            return
+        resolved_at = dt.datetime.now(dt.UTC)
+        try:
+            fetch = self.client.get(link.normalized, follow=lambda u: parse_status_url(u) is None)
+        except FetchError as exc:
+            self.recorder.failure(link.normalized, str(exc))
+            self.stats.failures[f"link_{exc.cause}"] += 1
+            return
+        captures = self.recorder.fetch(fetch)
+        for order, (exchange, capture) in enumerate(zip(fetch.exchanges, captures, strict=True)):
+            self.session.add(m.RedirectHop(link_id=link.id, resolved_at=resolved_at, hop=order,
+                                           url=exchange.url, status=exchange.status,
+                                           location=exchange.location, capture_id=capture.id))
+        target = fetch.stopped_at or fetch.final_url
+        link.resolved_url = target
+        expanded = fetch.exchanges[0].location
+        if expanded and link.kind == "tco":
+            self._add_expanded(fetch.exchanges[0].url, expanded, citation, occurrence)
+        parsed = parse_status_url(target)
+        if parsed:
+            link.tweet_id, link.handle = parsed[1], parsed[0]
+
+    def _add_expanded(self, base: str, location: str, citation: m.Citation,
+                      occurrence: m.LinkOccurrence) -> None:
+        from urllib.parse import urljoin
+
+        url = urljoin(base, location)
+        kind, tweet_id, handle = classify_url(url)
+        normalized = normalize_url(url)
+        link_id = upsert_link(self.session, normalized, {
+            "url": url, "kind": kind, "tweet_id": tweet_id, "handle": handle,
+            "domain": (urlsplit(normalized).hostname or "").lower() or None,
+        })
+        exists = self.session.scalars(select(m.LinkOccurrence).where(
+            m.LinkOccurrence.version_id == occurrence.version_id,
+            m.LinkOccurrence.link_id == link_id, m.LinkOccurrence.citation_id == citation.id,
+        )).first()
+        if exists is None:
+            self.session.add(m.LinkOccurrence(
+                link_id=link_id, article_id=occurrence.article_id,
+                version_id=occurrence.version_id, citation_id=citation.id, url=url,
+                paragraph=-1, start=occurrence.start, end=occurrence.end,
+                anchor_text=f"expanded from {occurrence.url}"))
+            self.stats.links_expanded += 1
+
+    def _named_tweet(self, citation: m.Citation,
+                     links: list[m.Link]) -> tuple[str | None, str | None]:
+        if citation.tweet_id:
+            return citation.tweet_id, "status_url"
+        handle = (citation.handle or "").casefold()
+        for link in links:
+            if link.tweet_id and (not handle or (link.handle or "").casefold() in ("", handle)):
+                return link.tweet_id, f"{link.kind}_link"
+        return None, None
+
+    def _search(self, citation: m.Citation) -> tuple[str | None, str | None]:
+        assert citation.handle and citation.cited_date
+        scored: list[tuple[float, str]] = []
+        for candidate in self.fetcher.candidates(citation.handle, citation.cited_date):
+            answer = self._tweet_answer(candidate, citation.handle)
+            if answer.tweet.text:
+                scored.append((similarity(citation.quote_text, answer.tweet.text), candidate))
+        scored.sort(reverse=True)
+        citation.candidates = [{"tweet_id": t, "score": round(s, 1)} for s, t in scored[:5]]
+        if scored and scored[0][0] >= self.settings.match_threshold:
+            citation.match_method = "search"
+            citation.match_score = round(scored[0][0], 1)
+            return scored[0][1], "search"
+        return None, None
+
+    # -- tweets and media ----------------------------------------------------
+    def _tweet_answer(self, tweet_id: str, handle: str | None) -> Answer:
+        stored = self.session.get(m.Tweet, tweet_id)
+        if stored is not None and stored.state in FINAL_TWEET_STATES and not self.refetch:
+            return Answer(_tweet_value(stored), None)
+        answer = self.fetcher.tweet(tweet_id, handle)
+        self._store_tweet(answer)
+        return answer
+
+    def _tweet(self, tweet_id: str, handle: str | None) -> m.Tweet | None:
+        self._tweet_answer(tweet_id, handle)
+        row = self.session.get(m.Tweet, tweet_id)
+        if row is not None and row.state != "unreachable":
+            return row
+        return None
+
+    def _store_tweet(self, answer: Answer) -> None:
+        t = answer.tweet
+        row = self.session.get(m.Tweet, t.id) or m.Tweet(id=t.id)
+        self.session.add(row)
+        if t.state == "unreachable" and row.state not in (None, "unknown", "unreachable"):
+            return  # a failed look does not erase what we knew
+        row.state = t.state
+        row.provider = t.provider
+        row.capture_id = answer.capture.id if answer.capture is not None else row.capture_id
+        row.fetched_at = dt.datetime.now(dt.UTC)
+        for name in ("handle", "user_id", "author_name", "text", "created_at", "lang",
+                     "reply_to_id", "quoted_id"):
+            value = getattr(t, name)
+            if value is not None:
+                setattr(row, name, value)
+        self.session.flush()
+        for item in t.media:
+            self._save_media(t.id, item)
+
+    def _save_media(self, tweet_id: str, item) -> None:  # type: ignore[no-untyped-def]
+        row = self.session.scalars(select(m.Media).where(
+            m.Media.tweet_id == tweet_id, m.Media.url == item.url)).first()
+        if row is not None and row.sha256 and not self.refetch:
+            return
+        writer = self.blobs.writer()
+        try:
+            fetch = self.client.get(item.url, sink=writer.write)
+        except FetchError as exc:
+            writer.abort()
+            self.recorder.failure(item.url, str(exc))
+            self.stats.failures[f"media_{exc.cause}"] += 1
+            return
+        if not 200 <= fetch.status < 300:
+            writer.abort()
+            self.recorder.fetch(fetch)
+            self.stats.failures[f"media_http_{fetch.status}"] += 1
+            return
+        sha, size = writer.commit()
+        capture = self.recorder.fetch(fetch, blob=(sha, size))[-1]
+        row = row or m.Media(tweet_id=tweet_id, url=item.url, kind=item.kind)
+        row.sha256, row.size, row.capture_id = sha, size, capture.id
+        row.width, row.height = item.width, item.height
+        row.mime = (fetch.content_type or item.mime or "").split(";")[0] or None
+        self.session.add(row)
+        self.stats.media_saved += 1
+
+    # -- verification --------------------------------------------------------
+    def _was_named(self, tweet_id: str, handle: str) -> bool:
+        """Did a status URL of this tweet (a pic or t.co target, an embed) carry
+        ``handle``? Then the account was renamed since: t.co keeps the URL as it
+        was posted, the providers answer with the current screen name."""
+        stmt = select(m.Link.handle).where(m.Link.tweet_id == tweet_id)
+        return any((h or "").casefold() == handle.casefold() for h in self.session.scalars(stmt))
+
+    def _verify(self, citation: m.Citation, tweet: m.Tweet) -> None:
+        flags = [f for f in (citation.flags or []) if f not in VERIFY_FLAGS]
+        if citation.handle and tweet.handle and citation.handle.casefold() != tweet.handle.casefold():
+            flags.append("handle_renamed" if self._was_named(tweet.id, citation.handle)
+                         else "handle_mismatch")
+        if citation.cited_date and tweet.created_at:
+            created = tweet.created_at
+            created = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
+            if abs((created.date() - citation.cited_date).days) > 1:
+                flags.append("date_mismatch")
+        if citation.quote_text and tweet.text:
+            score = similarity(citation.quote_text, tweet.text)
+            if citation.match_score is None:
+                citation.match_score = round(score, 1)
+            if score < self.settings.match_threshold:
+                flags.append("text_mismatch")
+        if tweet.state != "available":
+            flags.append(f"tweet_{tweet.state}")
+        citation.flags = list(dict.fromkeys(flags))
+
+
+VERIFY_FLAGS = frozenset({"handle_mismatch", "handle_renamed", "date_mismatch", "text_mismatch", "tweet_deleted",
+                          "tweet_protected", "tweet_suspended", "tweet_withheld",
+                          "tweet_not_found"})
+
+
+def _tweet_value(row: m.Tweet) -> Tweet:
+    return Tweet(id=row.id, state=row.state, provider=row.provider or "stored",
+                 handle=row.handle, user_id=row.user_id, author_name=row.author_name,
+                 text=row.text, created_at=row.created_at, lang=row.lang)
