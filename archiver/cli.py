@@ -171,6 +171,14 @@ def _resolve_report(result: runs.RunResult) -> None:
         {"what": "WARC", "value": result.warc or "none written"},
     ]
     render.output_rows(rows, "table", fields=("what", "value"), title="resolution", out=sys.stdout)
+    shown = list(dict.fromkeys(stats.messages))
+    for message in shown[:MAX_MESSAGES]:
+        click.echo(f"  problem: {message}")
+    if len(shown) > MAX_MESSAGES:
+        click.echo(f"  ... and {len(shown) - MAX_MESSAGES} more (captures keep every error)")
+
+
+MAX_MESSAGES = 10
 
 
 SUMMARY_FIELDS = ("source", "article_id", "identity", "title", "language", "citations",
@@ -349,7 +357,7 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
             "unresolved": stats.unresolved, "tweets": dict(stats.tweets),
             "media_saved": stats.media_saved, "bytes_saved": stats.bytes_saved,
             "links_expanded": stats.links_expanded, "failures": dict(stats.failures),
-            "warc": result.warc,
+            "problems": list(dict.fromkeys(stats.messages)), "warc": result.warc,
         })
     else:
         _resolve_report(result)

@@ -53,6 +53,12 @@ def test_seed_resolves_all_four_and_snapshots_them(home, db_url, seed_path, fake
     assert cites["Pres_Artsakh"]["tweet_id"] == ds.ARTSAKH_ID
     assert cites["sfrantzman"]["tweet_id"] == ds.FRANTZMAN_ID
     assert all(not c["flags"] for c in cites.values())
+    assert {(c["resolve_state"], c["tweet_state"]) for c in cites.values()} == {
+        ("resolved", "available")}
+    assert cites["NikolPashinyan"]["match_method"] == "search"
+    tweets = {t.id: t for t in rows(db_url, m.Tweet)}
+    assert tweets[ds.PASHINYAN_ID].hashtags == ["ArmenianGenocide"]
+    assert tweets[ds.SV_ID].provider == "syndication"
     assert ds.JPOST_URL in cites["sfrantzman"]["links"]  # the expanded t.co target
 
     by_id = {c.tweet_id: c for c in rows(db_url, m.Citation)}
@@ -213,6 +219,7 @@ def test_short_link_faults_are_reported_and_the_run_goes_on(home, db_url, seed_p
     result = run(home, db_url, "archive", str(seed_path), env=web_env(fakeweb))
     assert result.exit_code == 0, result.output
     assert cause in result.stdout  # the table of failures by cause
+    assert f"problem: https://t.co/{ds.FRANTZMAN_CODE}" in result.stdout  # names the input
     tco = [link for link in rows(db_url, m.Link) if link.normalized.endswith(ds.FRANTZMAN_CODE)]
     assert tco[0].resolved_url is None
     failures = [c for c in rows(db_url, m.Capture) if c.error]

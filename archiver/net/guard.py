@@ -28,6 +28,10 @@ METADATA = (ipaddress.ip_network("169.254.169.254/32"), ipaddress.ip_network("fd
 class BlockedAddressError(NewConnectionError):
     """urllib3-level signal that the guard refused; translated to BlockedAddress."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)  # type: ignore[arg-type]
+        self.reason_text = message
+
 
 class AddressPolicy:
     """Which resolved addresses may be fetched.
@@ -105,7 +109,7 @@ class Guard:
             address = str(info[4][0])
             if not self.policy.allows(address):
                 raise BlockedAddressError(
-                    None, f"{host} resolves to {address}, a private or special address"  # type: ignore[arg-type]
+                    f"{host} resolves to {address}, a private or special address"
                 )
             if (address, target_port) not in found:
                 found.append((address, target_port))

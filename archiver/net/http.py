@@ -356,7 +356,7 @@ def _translate(url: str, exc: requests.exceptions.RequestException) -> errors.Fe
     chain = _chain(exc)
     for cause in chain:
         if isinstance(cause, BlockedAddressError):
-            return errors.BlockedAddress(url, str(cause.args[-1]) if cause.args else "refused")
+            return errors.BlockedAddress(url, cause.reason_text)
     for cause in chain:
         if isinstance(cause, urllib3.exceptions.NameResolutionError):
             return errors.DNSFailure(url, f"cannot resolve {urlsplit(url).hostname}")

@@ -55,6 +55,7 @@ class ResolveStats:
     bytes_saved: int = 0
     links_expanded: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    messages: list[str] = field(default_factory=list)  # one line each, naming the input
 
 
 Progress = Callable[[str], None]
@@ -95,6 +96,7 @@ class Resolver:
             self.resolve(citation)
         self.stats.bytes_saved = self.recorder.bytes_saved
         self.stats.failures.update(self.fetcher.failures)
+        self.stats.messages.extend(self.fetcher.messages)
         return self.stats
 
     # -- one citation --------------------------------------------------------
@@ -141,6 +143,8 @@ class Resolver:
         except FetchError as exc:
             self.recorder.failure(link.normalized, str(exc))
             self.stats.failures[f"link_{exc.cause}"] += 1
+            hop = "" if exc.url == link.normalized else f" (at {exc.url})"
+            self.stats.messages.append(f"{link.normalized}{hop}: {exc.message}")
             return
         captures = self.recorder.fetch(fetch)
         for order, (exchange, capture) in enumerate(zip(fetch.exchanges, captures, strict=True)):
@@ -231,10 +235,13 @@ class Resolver:
         row.capture_id = answer.capture.id if answer.capture is not None else row.capture_id
         row.fetched_at = dt.datetime.now(dt.UTC)
         for name in ("handle", "user_id", "author_name", "text", "created_at", "lang",
-                     "reply_to_id", "quoted_id"):
+                     "reply_to_id", "quoted_id", "detail"):
             value = getattr(t, name)
             if value is not None:
                 setattr(row, name, value)
+        if t.text is not None:
+            row.hashtags, row.mentions = list(t.hashtags), list(t.mentions)
+            row.urls = [{"short": u.short, "expanded": u.expanded} for u in t.urls]
         self.session.flush()
         for item in t.media:
             self._save_media(t.id, item)
@@ -251,11 +258,13 @@ class Resolver:
             writer.abort()
             self.recorder.failure(item.url, str(exc))
             self.stats.failures[f"media_{exc.cause}"] += 1
+            self.stats.messages.append(str(exc))
             return
         if not 200 <= fetch.status < 300:
             writer.abort()
             self.recorder.fetch(fetch)
             self.stats.failures[f"media_http_{fetch.status}"] += 1
+            self.stats.messages.append(f"{item.url}: HTTP {fetch.status}")
             return
         sha, size = writer.commit()
         capture = self.recorder.fetch(fetch, blob=(sha, size))[-1]

@@ -59,6 +59,7 @@ class TweetFetcher:
         self.client = client
         self.recorder = recorder
         self.failures: list[str] = []  # causes, for the run's table
+        self.messages: list[str] = []  # one line each, naming the URL
 
     def _get(self, url: str) -> tuple[Fetch, m.Capture] | None:
         """Fetch and record; None (cause noted) when no response came."""
@@ -67,6 +68,7 @@ class TweetFetcher:
         except FetchError as exc:
             self.recorder.failure(url, str(exc))
             self.failures.append(exc.cause)
+            self.messages.append(str(exc))
             return None
         return fetch, self.recorder.fetch(fetch)[-1]
 
@@ -87,6 +89,7 @@ class TweetFetcher:
         tweet = parse(tweet_id, fetch.status, fetch.content_type, fetch.body)
         if tweet.state == "unreachable":
             self.failures.append(f"{provider}_{fetch.status}")
+            self.messages.append(f"{url}: HTTP {fetch.status}: {tweet.detail or 'unreadable'}")
         return Answer(tweet, capture)
 
     def tweet(self, tweet_id: str, handle: str | None) -> Answer:

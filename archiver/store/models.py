@@ -238,6 +238,10 @@ class Tweet(Base):
     lang: Mapped[str | None] = mapped_column(String(35))
     reply_to_id: Mapped[str | None] = mapped_column(String(32))
     quoted_id: Mapped[str | None] = mapped_column(String(32))
+    hashtags: Mapped[list[Any] | None] = mapped_column(JSON)
+    mentions: Mapped[list[Any] | None] = mapped_column(JSON)
+    urls: Mapped[list[Any] | None] = mapped_column(JSON)  # [{"short", "expanded"}]
+    detail: Mapped[str | None] = mapped_column(Text)  # what the service said
     state: Mapped[str] = mapped_column(String(32), default="unknown")
     provider: Mapped[str | None] = mapped_column(String(32))
     capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))

@@ -17,7 +17,7 @@ from archiver.store import models as m
 CITATION_FIELDS = (
     "id", "article_id", "article", "kind", "handle", "author_name", "date", "date_text",
     "text", "lang", "tweet_id", "status_url", "links", "hashtags", "mentions", "flags",
-    "position",
+    "position", "resolve_state", "match_method", "match_score", "tweet_state",
 )
 ARTICLE_FIELDS = (
     "id", "identity", "url", "title", "language", "published", "authors", "format",
@@ -64,7 +64,8 @@ def citations(
     hashtag: str | None = None,
     flagged: bool = False,
 ) -> list[dict[str, Any]]:
-    stmt = _current(select(m.Citation, m.Article.identity))
+    stmt = _current(select(m.Citation, m.Article.identity, m.Tweet.state)).outerjoin(
+        m.Tweet, m.Tweet.id == m.Citation.tweet_id)
     if handle:
         stmt = stmt.where(m.Citation.handle_lower == handle.lstrip("@").lower())
     if article:
@@ -83,7 +84,7 @@ def citations(
     ids = [row[0].id for row in rows]
     links = _citation_links(session, ids)
     tags = _citation_tags(session, ids)
-    out = [_citation_dict(c, identity, links, tags) for c, identity in rows]
+    out = [_citation_dict(c, identity, state, links, tags) for c, identity, state in rows]
     return [row for row in out if row["flags"]] if flagged else out
 
 
@@ -118,6 +119,7 @@ def _citation_tags(session: Session, ids: list[int]) -> dict[tuple[int, str], li
 def _citation_dict(
     c: m.Citation,
     identity: str,
+    tweet_state: str | None,
     links: dict[int, list[str]],
     tags: dict[tuple[int, str], list[str]],
 ) -> dict[str, Any]:
@@ -144,6 +146,10 @@ def _citation_dict(
             "end": c.end,
             "last_paragraph": c.last_paragraph,
         },
+        "resolve_state": c.resolve_state,
+        "match_method": c.match_method,
+        "match_score": c.match_score,
+        "tweet_state": tweet_state,
     }
 
 
