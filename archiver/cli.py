@@ -16,7 +16,7 @@ from rich.progress import Progress
 
 from archiver import __version__, render
 from archiver.config import ConfigError, Settings, load_settings
-from archiver.detect.values import Citation, Detection, LinkRef
+from archiver.detect.values import LINK_KINDS, Citation, Detection, LinkRef
 from archiver.net.errors import FetchError
 from archiver.services import runs
 from archiver.services.archive import ArchiveSummary
@@ -106,12 +106,15 @@ def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--offline", is_flag=True, help="do not resolve citations over the network")
+@click.option("--with-links/--without-links", "with_links", default=None,
+              help="keep a copy of every outbound link's target (default: setting with_links)")
 @click.option("--keep-going", is_flag=True,
               help="archive the sources that can be read and report the others")
 @format_option
 @click.pass_context
 @user_errors
-def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool, keep_going: bool,
+def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool,
+            with_links: bool | None, keep_going: bool,
             fmt: str) -> None:
     """Archive articles: URLs, .html/.md/.txt files, or - for standard input.
 
@@ -121,8 +124,9 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool, keep_go
     db = _database(ctx)
     done, failed = _read_all(sources, settings, keep_going)
     with _progress("resolving") as (advance, total):
-        result = runs.archive(settings, db, done, resolve=not offline, progress=advance,
-                              total=total)
+        links = settings.with_links if with_links is None else with_links
+        result = runs.archive(settings, db, done, resolve=not offline,
+                              with_links=links and not offline, progress=advance, total=total)
     rows = [_summary_row(s) for s in result.summaries]
     render.output_rows(
         rows, fmt, fields=SUMMARY_FIELDS,
@@ -154,6 +158,11 @@ def _progress(what: str) -> Iterator[tuple[Callable[[str], None], Callable[[int]
 
 
 def _resolve_report(result: runs.RunResult) -> None:
+    snaps = result.snapshots
+    if snaps is not None:
+        click.echo(f"outbound links kept: {snaps.saved}, failed: {snaps.failed}")
+        for message in (snaps.messages or [])[:MAX_MESSAGES]:
+            click.echo(f"  problem: {message}")
     stats = result.stats
     if stats is None:
         return
@@ -220,7 +229,7 @@ def link_dict(ref: LinkRef) -> dict[str, Any]:
     return {
         "url": ref.url, "normalized": ref.normalized, "kind": ref.kind,
         "tweet_id": ref.tweet_id, "handle": ref.handle, "citation": ref.citation_index,
-        "anchor_text": ref.anchor_text,
+        "anchor_text": ref.anchor_text, "rel": ref.rel,
         "position": ref.position.as_dict() if ref.position else None,
     }
 
@@ -287,6 +296,26 @@ def citations(ctx: click.Context, handle: str | None, article: str | None, since
         rows, fmt, fields=queries.CITATION_FIELDS,
         table_fields=("id", "article_id", "kind", "handle", "date", "tweet_id", "text", "flags"),
         title=f"{len(rows)} citation(s)",
+    )
+
+
+@main.command()
+@click.option("--article", help="article id, URL or source")
+@click.option("--domain", help="links to this site (subdomains included)")
+@click.option("--kind", type=click.Choice(LINK_KINDS), help="kind of link")
+@click.option("--state", help="state of the link (unchecked, ok, dead, ...)")
+@format_option
+@click.pass_context
+@user_errors
+def links(ctx: click.Context, article: str | None, domain: str | None, kind: str | None,
+          state: str | None, fmt: str) -> None:
+    """List stored links with where they occur and their latest check."""
+    with _database(ctx).reader() as session:
+        rows = queries.links(session, article=article, domain=domain, kind=kind, state=state)
+    render.output_rows(
+        rows, fmt, fields=queries.LINK_FIELDS,
+        table_fields=("id", "kind", "url", "occurrences", "anchor_text", "state", "last_check"),
+        title=f"{len(rows)} link(s)",
     )
 
 

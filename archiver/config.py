@@ -42,6 +42,7 @@ class Settings:
     wayback_base: str = "https://web.archive.org"
     wayback_availability_base: str = "https://archive.org"
     match_threshold: float = 80.0
+    with_links: bool = False
 
     @property
     def blob_dir(self) -> Path:
@@ -86,6 +87,7 @@ SETTINGS_HELP: dict[str, str] = {
     "wayback_base": "Wayback Machine (CDX and replays)",
     "wayback_availability_base": "Wayback availability API",
     "match_threshold": "lowest text similarity (0-100) to accept a searched tweet",
+    "with_links": "archive: keep a copy of every outbound link by default (true/false)",
 }
 
 
@@ -98,6 +100,13 @@ def _coerce(name: str, raw: object) -> object:
             return float(raw)  # type: ignore[arg-type]
         if kind == "int":
             return int(raw)  # type: ignore[arg-type]
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(text)
+            return text in ("1", "true", "yes", "on")
         return None if raw in (None, "") and "None" in str(kind) else str(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name}: cannot use {raw!r}") from None

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from archiver.detect.decoding import decode
 from archiver.detect.document import detect, sniff_format
+from archiver.detect.linkrefs import TWEET_KINDS
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -104,7 +105,7 @@ def evaluate(paths: list[Path] | None = None) -> Score:
                     f"{(mine.text if mine else None)!r} != {cite['text']!r}"
                 )
         want_links = set(expected.get("status_links", [])) | set(expected.get("short_links", []))
-        got_links = {r.normalized for r in found.links}
+        got_links = {r.normalized for r in found.links if r.kind in TWEET_KINDS}
         score.links_tp += len(got_links & want_links)
         score.links_fp += len(got_links - want_links)
         score.links_fn += len(want_links - got_links)

@@ -16,10 +16,11 @@ from pathlib import PurePath
 from bs4 import Tag
 
 from archiver.detect import html as htmlmod
+from archiver.detect import linkrefs
 from archiver.detect.dates import parse_tweet_date
 from archiver.detect.embeds import EmbedInfo, hashtags_and_mentions, parse_embed
 from archiver.detect.language import guess_language, language_of
-from archiver.detect.links import classify_url, find_links, normalize_url, parse_status_url
+from archiver.detect.links import normalize_url, parse_status_url
 from archiver.detect.paragraphs import Anchor, Para
 from archiver.detect.snowflake import date_mismatch, tweet_time
 from archiver.detect.textcites import find_text_citations
@@ -27,9 +28,7 @@ from archiver.detect.textformats import markdown_paragraphs, text_paragraphs
 from archiver.detect.values import Article, Citation, Detection, LinkRef, Position
 
 FORMATS = ("html", "markdown", "text")
-TWEET_LINK_KINDS = frozenset({"tco", "pic", "status", "media"})
 _HTML_SNIFF = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<meta|<article|<div|<p[\s>])", re.IGNORECASE)
-_NOT_LINKS = ("mailto:", "javascript:", "data:", "#", "tel:")
 
 
 def sniff_format(name: str | None, content_type: str | None, text: str) -> str | None:
@@ -115,7 +114,8 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
     found.sort(key=lambda item: (item[0].paragraph, item[0].start))
     citations = [c for _, c in found]
 
-    links = _links(paras, citations)
+    page_url = (meta.canonical_url if meta else None) or source_url
+    links = linkrefs.collect(paras, citations, page_url=page_url)
     citations = [_with_links(c, i, links) for i, c in enumerate(citations)]
     body = [p.text for i, p in enumerate(paras) if not _in_citation(i, citations)]
     language = (meta.language if meta else None) or guess_language(body or [p.text for p in paras])
@@ -177,58 +177,6 @@ def _dated(citation: Citation, language: str | None) -> Citation:
     if date and citation.tweet_id and date_mismatch(citation.tweet_id, date):
         flags.append("date_mismatch")
     return replace(citation, date=date, flags=tuple(flags))
-
-
-def _links(paras: Sequence[Para], citations: Sequence[Citation]) -> list[LinkRef]:
-    refs: list[LinkRef] = []
-    for i, para in enumerate(paras):
-        if para.code:
-            continue
-        owner = _owner(i, citations)
-        covered: list[tuple[int, int]] = []
-        for anchor in para.anchors:
-            href = anchor.href.strip()
-            if href.lower().startswith(_NOT_LINKS):
-                continue
-            covered.append((anchor.start, anchor.end))
-            position = Position(i, anchor.start, anchor.end)
-            ref = _ref(href, position, owner, anchor.text)
-            if ref:
-                refs.append(ref)
-            for shown in find_links(anchor.text):  # pic.twitter.com/X shown over a t.co href
-                if ref is None or shown.normalized != ref.normalized:
-                    extra = _ref(shown.url, position, owner, anchor.text)
-                    if extra:
-                        refs.append(extra)
-        for link in find_links(para.text):
-            if any(s <= link.start < e for s, e in covered):
-                continue
-            ref = _ref(link.url, Position(i, link.start, link.end), owner, None)
-            if ref:
-                refs.append(ref)
-    refs.sort(key=lambda r: (r.position.paragraph, r.position.start) if r.position else (0, 0))
-    return refs
-
-
-def _ref(url: str, position: Position, owner: int | None, anchor: str | None) -> LinkRef | None:
-    try:
-        kind, tweet_id, handle = classify_url(url)
-    except ValueError:
-        return None
-    if kind not in TWEET_LINK_KINDS:
-        return None
-    return LinkRef(
-        url=url, normalized=normalize_url(url), kind=kind, position=position,
-        citation_index=owner, anchor_text=anchor, tweet_id=tweet_id, handle=handle,
-    )
-
-
-def _owner(i: int, citations: Sequence[Citation]) -> int | None:
-    for index, cite in enumerate(citations):
-        pos = cite.position
-        if pos and pos.paragraph <= i <= (pos.last_paragraph if pos.last_paragraph is not None else pos.paragraph):
-            return index
-    return None
 
 
 def _with_links(citation: Citation, index: int, links: Sequence[LinkRef]) -> Citation:

@@ -131,7 +131,7 @@ def parse_embed(tag: Tag) -> EmbedInfo:
             continue
         inside_text = isinstance(para, Tag) and para in a.parents
         if inside_text:
-            if not _is_entity_link(href):
+            if not is_entity_link(href):
                 links.append(normalize_url(href))
             continue
         parsed = parse_status_url(href)
@@ -178,7 +178,7 @@ def _attribution_text(quote: Tag, para: Tag | None) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
-def _is_entity_link(href: str) -> bool:
+def is_entity_link(href: str) -> bool:
     """Hashtag and mention links of a rendered tweet are entities, not cited links."""
     parts = urlsplit(href if "//" in href else "https://" + href)
     host = (parts.hostname or "").lower()

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 CITATION_KINDS = ("embed", "text", "url")
 
 # Kinds of link. ``media`` is a pbs/video.twimg.com URL; ``external`` and
-# ``internal`` are ordinary outbound links (internal: the article's own site).
-LINK_KINDS = ("tco", "pic", "status", "media", "external", "internal")
+# ``internal`` are ordinary outbound links (internal: the article's own site);
+# ``article`` is the archived article's own URL, watched like any link.
+LINK_KINDS = ("tco", "pic", "status", "media", "external", "internal", "article")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class LinkRef:
     anchor_text: str | None = None
     tweet_id: str | None = None  # for status links
     handle: str | None = None  # for status links that name one
+    rel: str | None = None  # rel values of the anchor: nofollow, sponsored, ugc, ...
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from archiver.detect.links import normalize_url
 from archiver.detect.values import Detection
 from archiver.services.recorder import Recorder
 from archiver.services.sources import Source
@@ -122,6 +123,7 @@ def store_detection(
         session.add(version)
         session.flush()
         _store_citations_and_links(session, article.id, version.id, detection)
+        _watch_article_url(session, article, version.id)
     article.current_version_id = version.id
     session.flush()
     return ArchiveSummary(
@@ -135,6 +137,21 @@ def store_detection(
         new_version=new_version,
         handles=tuple(c.handle or "?" for c in detection.citations),
     )
+
+
+def _watch_article_url(session: Session, article: m.Article, version_id: int) -> None:
+    """The article's own URL is a link to watch too: an article that vanishes or is
+    silently edited is rot like any other."""
+    url = article.canonical_url or article.url
+    if not url or not url.startswith(("http://", "https://")):
+        return
+    normalized = normalize_url(url)
+    link_id = upsert_link(session, normalized, {
+        "url": url, "kind": "article", "domain": (urlsplit(normalized).hostname or "") or None,
+    })
+    session.add(m.LinkOccurrence(link_id=link_id, article_id=article.id, version_id=version_id,
+                                 url=url, paragraph=-1, start=0, end=0,
+                                 anchor_text=article.title))
 
 
 def _tags(hashtags: tuple[str, ...], mentions: tuple[str, ...]) -> list[m.CitationTag]:
@@ -185,5 +202,6 @@ def _store_citations_and_links(
                          if ref.citation_index is not None else None),
             url=ref.url, paragraph=paragraph, start=start,
             end=ref.position.end if ref.position else 0, anchor_text=ref.anchor_text,
+            rel=ref.rel,
         ))
     session.flush()

@@ -19,6 +19,7 @@ from archiver.net.http import HttpClient
 from archiver.services.archive import ArchiveSummary, store_detection
 from archiver.services.recorder import Recorder
 from archiver.services.resolve import Resolver, ResolveStats
+from archiver.services.snapshots import SnapshotStats, pending_links, snapshot
 from archiver.services.sources import Source
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database
@@ -32,6 +33,7 @@ class RunResult:
     summaries: list[ArchiveSummary]
     stats: ResolveStats | None
     warc: str | None
+    snapshots: SnapshotStats | None = None
 
 
 @contextmanager
@@ -58,22 +60,29 @@ def archive(
     documents: list[tuple[Source, Detection]],
     *,
     resolve: bool,
+    with_links: bool = False,
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """Store the documents and, unless offline, resolve their citations."""
+    """Store the documents and, unless offline, resolve their citations and (with
+    ``with_links``) keep a copy of every outbound link."""
     with _run(settings, db) as (session, recorder, warc):
         summaries = [store_detection(session, recorder.blobs, source, detection, recorder)
                      for source, detection in documents]
-        stats = None
-        if resolve:
+        article_ids = [s.article_id for s in summaries]
+        stats = snapshots = None
+        if resolve or with_links:
             with HttpClient(settings) as client:
                 resolver = Resolver(settings, session, recorder.blobs, client, recorder)
-                pending = resolver.pending([s.article_id for s in summaries], False)
+                pending = resolver.pending(article_ids, False) if resolve else []
+                links = pending_links(session, article_ids) if with_links else []
                 if total:
-                    total(len(pending))
-                stats = resolver.run(pending, progress)
-    return RunResult(summaries, stats, warc.name if warc.records else None)
+                    total(len(pending) + len(links))
+                if resolve:
+                    stats = resolver.run(pending, progress)
+                if with_links:
+                    snapshots = snapshot(links, client, recorder, progress)
+    return RunResult(summaries, stats, warc.name if warc.records else None, snapshots)
 
 
 def resolve(

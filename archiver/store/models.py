@@ -184,6 +184,11 @@ class Link(Base):
     last_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The copy kept at archive time (--with-links): the response, and the blob of
+    # its main text, against which later checks measure drift.
+    snapshot_capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
+    snapshot_text_sha256: Mapped[str | None] = mapped_column(String(64))
+    snapshot_error: Mapped[str | None] = mapped_column(Text)
 
 
 class LinkOccurrence(Base):

@@ -208,3 +208,74 @@ def article_detail(session: Session, ref: str) -> dict[str, Any]:
     summary["paragraphs"] = article.text.split("\n") if article.text else []
     summary["citation_list"] = citations(session, article=str(article.id))
     return summary
+
+
+LINK_FIELDS = (
+    "id", "url", "kind", "domain", "state", "resolved_url", "articles", "occurrences",
+    "first_article", "paragraph", "anchor_text", "rel", "citation_id", "snapshot_capture_id",
+    "snapshot_error", "last_check", "last_checked_at",
+)
+
+
+def links(
+    session: Session,
+    *,
+    article: str | None = None,
+    domain: str | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+) -> list[dict[str, Any]]:
+    """Links of current article versions, each with where it occurs and its latest check."""
+    occ = (
+        select(m.LinkOccurrence)
+        .join(m.Article, m.Article.id == m.LinkOccurrence.article_id)
+        .where(m.LinkOccurrence.version_id == m.Article.current_version_id)
+    )
+    if article:
+        occ = occ.where(m.LinkOccurrence.article_id == find_article(session, article).id)
+    occurrences: dict[int, list[m.LinkOccurrence]] = {}
+    for row in session.scalars(occ.order_by(m.LinkOccurrence.article_id,
+                                            m.LinkOccurrence.paragraph, m.LinkOccurrence.start)):
+        occurrences.setdefault(row.link_id, []).append(row)
+    if not occurrences:
+        return []
+    stmt = select(m.Link).where(m.Link.id.in_(list(occurrences))).order_by(m.Link.id)
+    if domain:
+        d = domain.lower().removeprefix("www.")
+        stmt = stmt.where(or_(m.Link.domain == d, m.Link.domain == "www." + d,
+                              m.Link.domain.like("%." + d)))
+    if kind:
+        stmt = stmt.where(m.Link.kind == kind)
+    if state:
+        stmt = stmt.where(m.Link.state == state)
+    found = list(session.scalars(stmt))
+    checks = _latest_checks(session, [link.id for link in found])
+    out = []
+    for link in found:
+        first = occurrences[link.id][0]
+        check = checks.get(link.id)
+        out.append({
+            "id": link.id, "url": link.normalized, "kind": link.kind, "domain": link.domain,
+            "state": link.state, "resolved_url": link.resolved_url,
+            "articles": sorted({o.article_id for o in occurrences[link.id]}),
+            "occurrences": len(occurrences[link.id]), "first_article": first.article_id,
+            "paragraph": first.paragraph, "anchor_text": first.anchor_text, "rel": first.rel,
+            "citation_id": first.citation_id, "snapshot_capture_id": link.snapshot_capture_id,
+            "snapshot_error": link.snapshot_error,
+            "last_check": check.outcome if check else None,
+            "last_checked_at": iso_utc(check.checked_at) if check else None,
+        })
+    return out
+
+
+def _latest_checks(session: Session, link_ids: list[int]) -> dict[int, m.LinkCheck]:
+    if not link_ids:
+        return {}
+    newest = (
+        select(m.LinkCheck.link_id, func.max(m.LinkCheck.id).label("last"))
+        .where(m.LinkCheck.link_id.in_(link_ids))
+        .group_by(m.LinkCheck.link_id)
+        .subquery()
+    )
+    stmt = select(m.LinkCheck).join(newest, newest.c.last == m.LinkCheck.id)
+    return {check.link_id: check for check in session.scalars(stmt) if check.link_id}

@@ -1,0 +1,105 @@
+"""Every link of an article's main text, with where it stands and what it is.
+
+Links come from anchors (``<a href>``, Markdown ``[text](url)``) and from URLs
+written out in the text. Each gets a kind: the tweet kinds (``tco``, ``pic``,
+``status``, ``media``), ``internal`` for the article's own site, ``external``
+for the rest. Not links to watch: ``mailto:``, ``javascript:``, ``data:``,
+``tel:`` and fragments of the same page. Inside an embedded tweet, the tweet's
+own hashtag and profile links are entities of the tweet, not the author's
+links, and are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urldefrag, urlsplit
+
+from archiver.detect.embeds import is_entity_link
+from archiver.detect.links import classify_url, find_links, normalize_url
+from archiver.detect.paragraphs import Para
+from archiver.detect.values import Citation, LinkRef, Position
+
+NOT_LINKS = ("mailto:", "javascript:", "data:", "tel:", "#", "about:", "sms:")
+TWEET_KINDS = frozenset({"tco", "pic", "status", "media"})
+
+
+def site_of(url: str | None) -> str | None:
+    """The article's site, for telling internal links from external ones."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.").lower() or None
+
+
+def _is_internal(url: str, site: str | None) -> bool:
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return bool(site) and (host == site or host.endswith("." + site))
+
+
+def collect(
+    paras: Sequence[Para],
+    citations: Sequence[Citation],
+    *,
+    page_url: str | None = None,
+) -> list[LinkRef]:
+    """All links of ``paras`` in reading order, tied to the citation they sit in."""
+    site = site_of(page_url)
+    page = urldefrag(page_url)[0] if page_url else None
+    refs: list[LinkRef] = []
+    for i, para in enumerate(paras):
+        if para.code:
+            continue
+        owner = _owner(i, citations)
+        covered: list[tuple[int, int]] = []
+        for anchor in para.anchors:
+            href = anchor.href.strip()
+            if not href or href.lower().startswith(NOT_LINKS):
+                continue
+            if page and urldefrag(href)[0] == page:  # a fragment of this very page
+                continue
+            if para.embed is not None and is_entity_link(href):
+                continue
+            covered.append((anchor.start, anchor.end))
+            position = Position(i, anchor.start, anchor.end)
+            ref = _ref(href, position, owner, anchor.text, anchor.rel, site)
+            if ref:
+                refs.append(ref)
+            for shown in find_links(anchor.text):  # pic.twitter.com/X shown over a t.co href
+                if shown.kind in TWEET_KINDS and (ref is None or shown.normalized != ref.normalized):
+                    extra = _ref(shown.url, position, owner, anchor.text, anchor.rel, site)
+                    if extra:
+                        refs.append(extra)
+        for link in find_links(para.text):
+            if any(s <= link.start < e for s, e in covered):
+                continue
+            ref = _ref(link.url, Position(i, link.start, link.end), owner, None, None, site)
+            if ref:
+                refs.append(ref)
+    refs.sort(key=lambda r: (r.position.paragraph, r.position.start) if r.position else (0, 0))
+    return refs
+
+
+def _ref(url: str, position: Position, owner: int | None, anchor: str | None,
+         rel: str | None, site: str | None) -> LinkRef | None:
+    if not url.lower().startswith(("http://", "https://")) and "." not in url.split("/")[0]:
+        return None  # a relative link with no base URL to resolve it against
+    try:
+        kind, tweet_id, handle = classify_url(url)
+        normalized = normalize_url(url)
+    except ValueError:
+        return None
+    if kind == "external" and _is_internal(normalized, site):
+        kind = "internal"
+    return LinkRef(
+        url=url, normalized=normalized, kind=kind, position=position, citation_index=owner,
+        anchor_text=anchor, tweet_id=tweet_id, handle=handle, rel=rel,
+    )
+
+
+def _owner(i: int, citations: Sequence[Citation]) -> int | None:
+    for index, cite in enumerate(citations):
+        pos = cite.position
+        if pos is None:
+            continue
+        last = pos.last_paragraph if pos.last_paragraph is not None else pos.paragraph
+        if pos.paragraph <= i <= last:
+            return index
+    return None
