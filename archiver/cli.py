@@ -18,6 +18,7 @@ from archiver import __version__, render
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS, Citation, Detection, LinkRef
 from archiver.net.errors import FetchError
+from archiver.services import check as check_service
 from archiver.services import runs
 from archiver.services.archive import ArchiveSummary
 from archiver.services.sources import SourceError, detect_source, read_source
@@ -390,6 +391,45 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
         })
     else:
         _resolve_report(result)
+
+
+@main.command()
+@click.option("--due", "mode", flag_value="due", default=True,
+              help="check what is due (the default; for cron)")
+@click.option("--all", "mode", flag_value="all", help="check everything once")
+@click.option("--article", help="only links of this article (id, URL or source)")
+@click.option("--domain", help="only links to this site")
+@click.option("--limit", type=click.IntRange(min=1), help="check at most N targets")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="checks at once (each host still gets at most per_host_concurrency)")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+@user_errors
+def check(ctx: click.Context, mode: str, article: str | None, domain: str | None,
+          limit: int | None, concurrency: int, fmt: str) -> None:
+    """Re-check stored links and cited tweets for rot, keeping every result."""
+    settings = _settings(ctx)
+    db = _database(ctx)
+    article_id = None
+    if article:
+        with db.reader() as session:
+            article_id = queries.find_article(session, article).id
+    selection = check_service.Selection(due=mode == "due", article_id=article_id,
+                                        domain=domain, limit=limit)
+    with _progress("checking") as (advance, total):
+        total(limit or 0)
+        stats = check_service.run(settings, db, selection, concurrency=concurrency,
+                                  progress=advance)
+    if fmt == "json":
+        render.print_json_line({"checked": stats.checked, "outcomes": dict(stats.outcomes),
+                                "states": dict(stats.states), "seconds": stats.seconds})
+        return
+    rows = [{"outcome": k, "count": v} for k, v in sorted(stats.outcomes.items())]
+    render.output_rows(rows, "table", fields=("outcome", "count"),
+                       title=f"checked {stats.checked} in {stats.seconds:.1f} s")
+    for message in stats.messages[:MAX_MESSAGES]:
+        click.echo(f"  problem: {message}")
 
 
 @main.group()

@@ -33,6 +33,7 @@ class Settings:
     retries: int = 3
     retry_max_wait: float = 30.0
     per_host_concurrency: int = 10
+    per_host_delay: float = 0.05
     allow_private_networks: str = ""
     connect_to: str = ""
     providers: str = "syndication,fxtwitter,oembed,wayback"
@@ -43,6 +44,9 @@ class Settings:
     wayback_availability_base: str = "https://archive.org"
     match_threshold: float = 80.0
     with_links: bool = False
+    drift_threshold: float = 0.8
+    dead_after_failures: int = 3
+    dead_after_days: float = 2.0
 
     @property
     def blob_dir(self) -> Path:
@@ -76,6 +80,7 @@ SETTINGS_HELP: dict[str, str] = {
     "retries": "retries of a fetch answered 429/502/503/504 or cut off",
     "retry_max_wait": "longest wait before a retry, Retry-After included",
     "per_host_concurrency": "most fetches at once to one host",
+    "per_host_delay": "least seconds between the starts of two fetches to one host",
     "allow_private_networks": "comma-separated networks that may be fetched although "
     "private/loopback (1 = all private ones but cloud metadata, for a lab)",
     "connect_to": "host:port=ip:port pairs, comma-separated (*:port for every host name): "
@@ -88,6 +93,9 @@ SETTINGS_HELP: dict[str, str] = {
     "wayback_availability_base": "Wayback availability API",
     "match_threshold": "lowest text similarity (0-100) to accept a searched tweet",
     "with_links": "archive: keep a copy of every outbound link by default (true/false)",
+    "drift_threshold": "check: main-text similarity (0-1) below which a page has drifted",
+    "dead_after_failures": "check: failed checks (404/410, soft 404, DNS) before a link is dead",
+    "dead_after_days": "check: and over at least this many days",
 }
 
 

@@ -19,7 +19,8 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Self
 from urllib.parse import urljoin, urlsplit
@@ -155,6 +156,7 @@ class HttpClient:
         self.session.mount("https://", adapter)
         self._sleep = sleep
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -166,14 +168,30 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _slot(self, url: str) -> threading.BoundedSemaphore:
+    @contextmanager
+    def _slot(self, url: str) -> Iterator[None]:
+        """At most ``per_host_concurrency`` requests at once to a host, starting at
+        least ``per_host_delay`` seconds apart (lychee's defaults: 10, 50 ms)."""
         host = (urlsplit(url).hostname or "").lower()
         with self._lock:
             slot = self._host_slots.get(host)
             if slot is None:
                 slot = threading.BoundedSemaphore(max(self.settings.per_host_concurrency, 1))
                 self._host_slots[host] = slot
-            return slot
+        with slot:
+            delay = self.settings.per_host_delay
+            if delay > 0:
+                with self._lock:
+                    now = time.monotonic()
+                    start = max(now, self._next_start.get(host, now))
+                    self._next_start[host] = start + delay
+                if start > now:
+                    time.sleep(start - now)
+            yield
+
+    def head(self, url: str, *, follow: Callable[[str], bool] | None = None) -> Fetch:
+        """HEAD ``url``: status and headers without a body, following redirects."""
+        return self.get(url, follow=follow, method="HEAD")
 
     def get(
         self,
@@ -182,6 +200,7 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         follow: Callable[[str], bool] | None = None,
         sink: Sink | None = None,
+        method: str = "GET",
     ) -> Fetch:
         """GET ``url``, following redirects while ``follow(location)`` says so.
 
@@ -192,7 +211,7 @@ class HttpClient:
         hops: list[Exchange] = []
         current = url
         for _ in range(self.settings.max_redirects + 1):
-            exchange = self._exchange(current, headers or {}, deadline, sink)
+            exchange = self._exchange(method, current, headers or {}, deadline, sink)
             location = exchange.location
             if exchange.status in (301, 302, 303, 307, 308) and location:
                 target = urljoin(current, location)
@@ -205,13 +224,13 @@ class HttpClient:
             return Fetch(url, exchange, tuple(hops))
         raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
 
-    def _exchange(self, url: str, headers: dict[str, str], deadline: float,
+    def _exchange(self, method: str, url: str, headers: dict[str, str], deadline: float,
                   sink: Sink | None) -> Exchange:
         attempt = 0
         while True:
             try:
                 with self._slot(url):
-                    exchange = self._once(url, headers, deadline, sink)
+                    exchange = self._once(method, url, headers, deadline, sink)
             except errors.ConnectFailed as exc:
                 if attempt >= self.settings.retries:
                     raise
@@ -235,7 +254,7 @@ class HttpClient:
                 return min(max(seconds, 0.0), cap)
         return min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2)
 
-    def _once(self, url: str, headers: dict[str, str], deadline: float,
+    def _once(self, method: str, url: str, headers: dict[str, str], deadline: float,
               sink: Sink | None) -> Exchange:
         started = dt.datetime.now(dt.UTC)
         clock = time.monotonic()
@@ -243,19 +262,19 @@ class HttpClient:
         timeout = (min(self.settings.timeout_connect, remaining),
                    min(self.settings.timeout_read, remaining))
         try:
-            response = self.session.get(url, headers=headers, allow_redirects=False,
-                                        stream=True, timeout=timeout)
+            response = self.session.request(method, url, headers=headers,
+                                            allow_redirects=False, stream=True, timeout=timeout)
         except requests.exceptions.RequestException as exc:
             raise _translate(url, exc) from None
         try:
             to_sink = sink if sink is not None and 200 <= response.status_code < 300 else None
-            body = self._read(url, response, deadline, to_sink)
+            body = b"" if method == "HEAD" else self._read(url, response, deadline, to_sink)
             raw = response.raw
             version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
                 getattr(raw, "version", 11), "HTTP/1.1")
             return Exchange(
                 url=url,
-                method="GET",
+                method=method,
                 request_headers=tuple(response.request.headers.items()),
                 status=response.status_code,
                 reason=response.reason or "",

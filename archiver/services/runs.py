@@ -75,12 +75,14 @@ def archive(
             with HttpClient(settings) as client:
                 resolver = Resolver(settings, session, recorder.blobs, client, recorder)
                 pending = resolver.pending(article_ids, False) if resolve else []
-                links = pending_links(session, article_ids) if with_links else []
                 if total:
-                    total(len(pending) + len(links))
+                    total(len(pending))
                 if resolve:
                     stats = resolver.run(pending, progress)
-                if with_links:
+                if with_links:  # after resolving: expanded t.co targets are links too
+                    links = pending_links(session, article_ids)
+                    if total:
+                        total(len(pending) + len(links))
                     snapshots = snapshot(links, client, recorder, progress)
     return RunResult(summaries, stats, warc.name if warc.records else None, snapshots)
 

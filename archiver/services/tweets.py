@@ -54,22 +54,26 @@ def _norm(text: str) -> str:
 
 
 class TweetFetcher:
-    def __init__(self, settings: Settings, client: HttpClient, recorder: Recorder) -> None:
+    def __init__(self, settings: Settings, client: HttpClient,
+                 recorder: Recorder | None) -> None:
         self.settings = settings
         self.client = client
         self.recorder = recorder
         self.failures: list[str] = []  # causes, for the run's table
         self.messages: list[str] = []  # one line each, naming the URL
 
-    def _get(self, url: str) -> tuple[Fetch, m.Capture] | None:
-        """Fetch and record; None (cause noted) when no response came."""
+    def _get(self, url: str) -> tuple[Fetch, m.Capture | None] | None:
+        """Fetch and record (when recording); None (cause noted) when no response came."""
         try:
             fetch = self.client.get(url)
         except FetchError as exc:
-            self.recorder.failure(url, str(exc))
+            if self.recorder is not None:
+                self.recorder.failure(url, str(exc))
             self.failures.append(exc.cause)
             self.messages.append(str(exc))
             return None
+        if self.recorder is None:
+            return fetch, None
         return fetch, self.recorder.fetch(fetch)[-1]
 
     def _ask(self, provider: str, tweet_id: str, status_url: str) -> Answer:
@@ -92,7 +96,7 @@ class TweetFetcher:
             self.messages.append(f"{url}: HTTP {fetch.status}: {tweet.detail or 'unreadable'}")
         return Answer(tweet, capture)
 
-    def tweet(self, tweet_id: str, handle: str | None) -> Answer:
+    def tweet(self, tweet_id: str, handle: str | None, *, archived: bool = True) -> Answer:
         """The tweet's state from the live providers, its content from the
         Wayback Machine when the live ones no longer show it."""
         status_url = f"https://twitter.com/{handle or 'i/web'}/status/{tweet_id}"
@@ -105,7 +109,8 @@ class TweetFetcher:
             answer = self._ask(provider, tweet_id, status_url)
             if answer.tweet.state != "unreachable":
                 break
-        if answer.tweet.state == "available" or "wayback" not in self.settings.provider_order:
+        if (answer.tweet.state == "available" or not archived
+                or "wayback" not in self.settings.provider_order):
             return answer
         archived = self.archived(tweet_id, handle)
         if archived is None or archived.tweet.text is None:

@@ -189,6 +189,11 @@ class Link(Base):
     snapshot_capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
     snapshot_text_sha256: Mapped[str | None] = mapped_column(String(64))
     snapshot_error: Mapped[str | None] = mapped_column(Text)
+    # Scheduling of rot checks: consecutive checks with the same health, and when
+    # the current run of failures began (a link is dead only after days of them).
+    check_streak: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    wayback_url: Mapped[str | None] = mapped_column(Text)  # a capture near the article's date
 
 
 class LinkOccurrence(Base):
@@ -253,6 +258,9 @@ class Tweet(Base):
     fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    check_streak: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Media(Base):

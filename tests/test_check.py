@@ -1,0 +1,177 @@
+"""Rot checks over real HTTP on the fake web, with history, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from archiver.config import load_settings
+from archiver.services import check as check_service
+from archiver.store import models as m
+from archiver.store.db import Database
+from tests.cli_helpers import run, run_json
+from tests.fakeweb import dataset as ds
+from tests.fakeweb.data import Page
+
+FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "2",
+        "ARCHIVER_TIMEOUT_READ": "1", "ARCHIVER_RETRIES": "0", "ARCHIVER_PER_HOST_DELAY": "0"}
+STORY = "https://news.example/2024/rot.html"
+TARGETS = {name: f"https://blog.example/{name}" for name in (
+    "fine", "moved", "gone", "soft", "edited", "refused", "slow", "broken", "flaky")}
+
+
+def env(web) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {**web.env(), **FAST}
+
+
+def _page(text: str) -> bytes:
+    return (f"<html><body><article><p>{text}</p><p>{text} More words to make a main "
+            "text that is long enough to compare.</p></article></body></html>").encode()
+
+
+def serve_story(web) -> None:  # type: ignore[no-untyped-def]
+    links = "".join(f"<p>See <a href='{u}'>{n}</a>.</p>" for n, u in TARGETS.items())
+    web.data.add_page(Page(STORY, f"<html><body><article><h1>Rot</h1>{links}"
+                                  "</article></body></html>".encode()))
+    web.data.add_page(Page("https://blog.example/new-home", _page("The moved page.")))
+    for name, url in TARGETS.items():
+        web.data.add_page(Page(url, _page(f"Original page {name} about the floods in May.")))
+
+
+def outcomes(home, db_url) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {link["url"]: link["last_check"] for link in run_json(home, db_url, "links")}
+
+
+def states(home, db_url) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {link["url"]: link["state"] for link in run_json(home, db_url, "links")}
+
+
+def break_the_web(web) -> None:  # type: ignore[no-untyped-def]
+    web.fault("blog.example", "/moved", "redirect_to", url="https://blog.example/new-home",
+              code=301)
+    web.data.add_page(Page(TARGETS["gone"], b"gone", status=410))
+    # blog.example answers 200 "not found" for pages it does not have (a soft-404 host)
+    web.fault("blog.example", "/soft", "status", code=200,
+              body=_page("Sorry, this page does not exist."), content_type="text/html")
+    web.fault("blog.example", "/*-archiver-probe", "status", code=200,
+              body=_page("Sorry, this page does not exist."), content_type="text/html")
+    web.data.add_page(Page(TARGETS["edited"], _page("Completely different words now: a recipe "
+                                                    "for lemon cake with sugar and eggs.")))
+    web.fault("blog.example", "/refused", "status", code=403)
+    web.fault("blog.example", "/slow", "hang", seconds=6)
+    web.fault("blog.example", "/broken", "status", code=503)
+    web.fault("blog.example", "/flaky", "reset")
+    web.data.delete_tweet(ds.PASHINYAN_ID)
+
+
+def test_every_outcome_is_classified_and_kept_as_history(home, db_url, seed_path, fakeweb):
+    serve_story(fakeweb)
+    assert run(home, db_url, "archive", "--with-links", STORY, str(seed_path),
+               env=env(fakeweb)).exit_code == 0
+    first = run(home, db_url, "check", "--all", "--format", "json", env=env(fakeweb))
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["outcomes"] == {"ok": json.loads(first.stdout)["checked"]}
+
+    break_the_web(fakeweb)
+    second = json.loads(run(home, db_url, "check", "--all", "--format", "json",
+                            env=env(fakeweb)).stdout)
+    got = outcomes(home, db_url)
+    assert got[TARGETS["fine"]] == "ok"
+    assert got[TARGETS["moved"]] == "redirected"
+    assert got[TARGETS["gone"]] == "not_found"
+    assert got[TARGETS["soft"]] == "soft_404"
+    assert got[TARGETS["edited"]] == "drifted"
+    assert got[TARGETS["refused"]] == "blocked"
+    assert got[TARGETS["slow"]] == "timeout"
+    assert got[TARGETS["broken"]] == "server_error"
+    assert got[TARGETS["flaky"]] == "connection_error"
+    assert second["outcomes"]["deleted"] == 1  # Pashinyan's tweet, judged by the services
+
+    st = states(home, db_url)
+    assert st[TARGETS["gone"]] == "failing"  # one 404 is not death
+    assert st[TARGETS["refused"]] == "blocked" and st[TARGETS["edited"]] == "drifted"
+    assert st[TARGETS["moved"]] == "moved" and st[TARGETS["fine"]] == "alive"
+
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        checks = session.scalars(select(m.LinkCheck).join(m.Link).where(
+            m.Link.normalized == TARGETS["edited"]).order_by(m.LinkCheck.id)).all()
+        assert [c.outcome for c in checks] == ["ok", "drifted"]  # appended, not overwritten
+        assert checks[1].similarity is not None and checks[1].similarity < 0.8
+        tweet_checks = session.scalars(select(m.LinkCheck.outcome).where(
+            m.LinkCheck.tweet_id == ds.PASHINYAN_ID, m.LinkCheck.link_id.is_(None))).all()
+        assert tweet_checks == ["ok", "deleted"]
+        assert session.get(m.Tweet, ds.PASHINYAN_ID).state == "deleted"
+    engine.dispose()
+
+
+def test_dead_only_after_failures_spread_over_days(home, db_url, fakeweb):
+    serve_story(fakeweb)
+    run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
+    fakeweb.data.add_page(Page(TARGETS["gone"], b"gone", status=404))
+    fakeweb.fault("blog.example", "/broken", "status", code=503)
+    engine = create_engine(db_url)
+    for round_ in range(3):
+        run(home, db_url, "check", "--all", env=env(fakeweb))
+        with Session(engine) as session, session.begin():  # pretend a day went by
+            for link in session.scalars(select(m.Link).where(m.Link.failing_since.is_not(None))):
+                link.failing_since -= dt.timedelta(days=1)
+        assert states(home, db_url)[TARGETS["gone"]] == ("dead" if round_ == 2 else "failing")
+    engine.dispose()
+    assert states(home, db_url)[TARGETS["broken"]] == "failing"  # 5xx is never death
+
+
+def test_due_checks_nothing_that_is_not_due(home, db_url, fakeweb):
+    serve_story(fakeweb)
+    run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
+    first = json.loads(run(home, db_url, "check", "--format", "json", env=env(fakeweb)).stdout)
+    assert first["checked"] == len(TARGETS) + 1  # the story's links and the story itself
+    fakeweb.clear_hits()
+    again = json.loads(run(home, db_url, "check", "--due", "--format", "json",
+                           env=env(fakeweb)).stdout)
+    assert again["checked"] == 0 and fakeweb.hits == []
+    limited = json.loads(run(home, db_url, "check", "--all", "--limit", "3", "--format", "json",
+                             env=env(fakeweb)).stdout)
+    assert limited["checked"] == 3
+
+
+def test_two_runs_at_once_never_check_the_same_link(db_url, tmp_path, fakeweb, monkeypatch):
+    urls = [f"https://example.com/many/{i}" for i in range(40)]
+    links = "".join(f"<p><a href='{u}'>{i}</a></p>" for i, u in enumerate(urls))
+    fakeweb.data.add_page(Page(STORY, f"<html><body><article>{links}</article></body></html>"
+                               .encode()))
+    for u in urls:
+        fakeweb.data.add_page(Page(u, _page("A page.")))
+    fakeweb.fault("example.com", "/many/*", "hang", seconds=0.3)  # slow answers, HEAD too
+    home = tmp_path / "home"
+    run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
+    for key, value in env(fakeweb).items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(home=home, database_url=db_url)
+    stats: list[check_service.CheckStats] = []
+
+    def one_run() -> None:
+        database = Database(db_url)
+        try:
+            stats.append(check_service.run(settings, database, check_service.Selection(due=True),
+                                           concurrency=4))
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        per_link = session.execute(select(m.LinkCheck.link_id, func.count()).group_by(
+            m.LinkCheck.link_id)).all()
+    engine.dispose()
+    assert len(per_link) == len(urls) + 1 and all(n == 1 for _, n in per_link)
+    assert sum(s.checked for s in stats) == len(urls) + 1
+    assert all(s.checked > 0 for s in stats), [(s.checked, s.seconds) for s in stats]
