@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,11 +15,12 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
-from archiver import __version__, render
+from archiver import __version__, render, report_html
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS, Citation, Detection, LinkRef
 from archiver.net.errors import FetchError
 from archiver.services import check as check_service
+from archiver.services import report as report_service
 from archiver.services import runs
 from archiver.services.archive import ArchiveSummary
 from archiver.services.sources import SourceError, detect_source, read_source
@@ -430,6 +432,59 @@ def check(ctx: click.Context, mode: str, article: str | None, domain: str | None
                        title=f"checked {stats.checked} in {stats.seconds:.1f} s")
     for message in stats.messages[:MAX_MESSAGES]:
         click.echo(f"  problem: {message}")
+
+
+@main.command()
+@click.option("--article", help="only this article (id, URL or source)")
+@click.option("--since", help="only articles published (or archived) on or after YYYY-MM-DD")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]),
+              default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="write to this file instead of standard output")
+@click.pass_context
+@user_errors
+def report(ctx: click.Context, article: str | None, since: str | None, fmt: str,
+           output: str | None) -> None:
+    """How much of what the articles cite is alive, moved, dead, hidden or drifted."""
+    since_d = _date(since)
+    with _database(ctx).reader() as session:
+        data = report_service.build(session, article=article, since=since_d)
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    try:
+        if fmt == "json":
+            json.dump(data, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        elif fmt == "html":
+            out.write(report_html.render(data))
+        elif fmt == "csv":
+            rows = [{"article_id": a["article_id"], "title": a["title"], "url": a["url"],
+                     "published": a["published"], "age": a["age"],
+                     **{f"links_{c}": a["links"][c] for c in report_service.CATEGORIES},
+                     **{f"citations_{c}": a["citations"][c] for c in report_service.CATEGORIES}}
+                    for a in data["by_article"]]
+            fields = ["article_id", "title", "url", "published", "age",
+                      *(f"links_{c}" for c in report_service.CATEGORIES),
+                      *(f"citations_{c}" for c in report_service.CATEGORIES)]
+            render.output_rows(rows, "csv", fields=fields, out=out)
+        else:
+            _report_tables(data, out)
+    finally:
+        if output:
+            out.close()
+
+
+def _report_tables(data: dict[str, Any], out: Any) -> None:
+    cats = data["categories"]
+    totals = [{"of": what, **counts} for what, counts in data["totals"].items()]
+    render.output_rows(totals, "table", fields=("of", *cats), title="rot report", out=out)
+    render.output_rows(data["by_domain"][:20], "table", fields=("domain", *cats),
+                       title="by domain", out=out)
+    render.output_rows(data["by_age"], "table", fields=("age", *cats), title="by age", out=out)
+    render.output_rows(data["items"], "table",
+                       fields=report_service.ITEM_FIELDS,
+                       table_fields=("article_id", "what", "url", "state", "our_copy_at",
+                                     "warc_file", "wayback_url"),
+                       title="dead, failing, drifted or hidden", out=out)
 
 
 @main.group()

@@ -175,3 +175,33 @@ def test_two_runs_at_once_never_check_the_same_link(db_url, tmp_path, fakeweb, m
     assert len(per_link) == len(urls) + 1 and all(n == 1 for _, n in per_link)
     assert sum(s.checked for s in stats) == len(urls) + 1
     assert all(s.checked > 0 for s in stats), [(s.checked, s.seconds) for s in stats]
+
+
+def test_report_shows_rot_and_the_copies_we_kept(home, db_url, seed_path, fakeweb, tmp_path):
+    serve_story(fakeweb)
+    run(home, db_url, "archive", "--with-links", STORY, str(seed_path), env=env(fakeweb))
+    run(home, db_url, "check", "--all", env=env(fakeweb))
+    break_the_web(fakeweb)
+    run(home, db_url, "check", "--all", env=env(fakeweb))
+    data = json.loads(run(home, db_url, "report", "--format", "json").stdout)
+    links = data["totals"]["links"]
+    assert links["moved"] == 1 and links["drifted"] == 1 and links["blocked"] == 1
+    assert links["failing"] == 5  # gone, soft, slow, broken, flaky: not dead after one look
+    assert data["totals"]["citations"]["dead"] == 1  # Pashinyan's deleted tweet
+    edited = next(i for i in data["items"] if i["url"] == TARGETS["edited"])
+    assert edited["state"] == "drifted" and edited["warc_file"] and edited["sha256"]
+    tweet = next(i for i in data["items"] if i["what"] == "citation")
+    assert tweet["kind"] == "@NikolPashinyan" and tweet["warc_file"]  # the tweet as we kept it
+    assert {d["domain"] for d in data["by_domain"]} >= {"blog.example", "t.co"}
+    assert [t["checked"] for t in data["timeline"]] and data["timeline"][-1]["rotten"] >= 5
+
+    csv_lines = run(home, db_url, "report", "--format", "csv").stdout.splitlines()
+    assert csv_lines[0].startswith("article_id,title,url,published,age,links_alive")
+    assert len(csv_lines) == 3  # the story and the seed
+    page = tmp_path / "report.html"
+    assert run(home, db_url, "report", "--format", "html", "-o", str(page)).exit_code == 0
+    html = page.read_text()
+    assert "<svg" in html and "<script" not in html and "stylesheet" not in html
+    assert TARGETS["edited"] in html
+    table = run(home, db_url, "report", "--article", STORY).stdout
+    assert "rot report" in table and "drifted" in table
