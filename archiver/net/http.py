@@ -117,6 +117,13 @@ class Fetch:
         return (*self.hops, self.final)
 
 
+class _Budget:
+    """The time one fetch may take, all hops and retries included."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+
 def user_agent(settings: Settings) -> str:
     contact = f"; +{settings.user_agent_contact}" if settings.user_agent_contact else ""
     return f"archiver/{__version__} (web archiving{contact})"
@@ -207,11 +214,11 @@ class HttpClient:
         Redirect bodies are kept in memory (they are small and capped); the final
         body goes to ``sink`` when one is given."""
         _check_url(url)
-        deadline = time.monotonic() + self.settings.total_timeout
+        budget = _Budget(self.settings.total_timeout)
         hops: list[Exchange] = []
         current = url
         for _ in range(self.settings.max_redirects + 1):
-            exchange = self._exchange(method, current, headers or {}, deadline, sink)
+            exchange = self._exchange(method, current, headers or {}, budget, sink)
             location = exchange.location
             if exchange.status in (301, 302, 303, 307, 308) and location:
                 target = urljoin(current, location)
@@ -224,24 +231,29 @@ class HttpClient:
             return Fetch(url, exchange, tuple(hops))
         raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
 
-    def _exchange(self, method: str, url: str, headers: dict[str, str], deadline: float,
+    def _exchange(self, method: str, url: str, headers: dict[str, str], budget: _Budget,
                   sink: Sink | None) -> Exchange:
         attempt = 0
         while True:
             try:
+                queued = time.monotonic()
                 with self._slot(url):
+                    # Waiting our turn for a busy host is politeness, not the host's
+                    # slowness: it does not count against the fetch's deadline.
+                    budget.deadline += time.monotonic() - queued
+                    deadline = budget.deadline
                     exchange = self._once(method, url, headers, deadline, sink)
             except errors.ConnectFailed as exc:
                 if attempt >= self.settings.retries:
                     raise
                 wait = self._backoff(attempt, None)
-                if time.monotonic() + wait > deadline:
+                if time.monotonic() + wait > budget.deadline:
                     raise errors.Timeout(url, f"gave up after {attempt + 1} tries: {exc.message}") from None
             else:
                 if exchange.status not in RETRY_STATUSES or attempt >= self.settings.retries:
                     return exchange
                 wait = self._backoff(attempt, exchange.header("retry-after"))
-                if time.monotonic() + wait > deadline:
+                if time.monotonic() + wait > budget.deadline:
                     return exchange
             self._sleep(wait)
             attempt += 1
