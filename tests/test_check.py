@@ -15,7 +15,7 @@ from archiver.store import models as m
 from archiver.store.db import Database
 from tests.cli_helpers import run, run_json
 from tests.fakeweb import dataset as ds
-from tests.fakeweb.data import Page
+from tests.fakeweb.data import Capture, Page
 
 FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "2",
         "ARCHIVER_TIMEOUT_READ": "1", "ARCHIVER_RETRIES": "0", "ARCHIVER_PER_HOST_DELAY": "0"}
@@ -111,6 +111,8 @@ def test_every_outcome_is_classified_and_kept_as_history(home, db_url, seed_path
 
 def test_dead_only_after_failures_spread_over_days(home, db_url, fakeweb):
     serve_story(fakeweb)
+    fakeweb.data.captures.append(Capture(TARGETS["gone"], "20240501120000", 200, "text/html",
+                                         _page("Original page gone, as the Wayback kept it.")))
     run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
     fakeweb.data.add_page(Page(TARGETS["gone"], b"gone", status=404))
     fakeweb.fault("blog.example", "/broken", "status", code=503)
@@ -123,6 +125,10 @@ def test_dead_only_after_failures_spread_over_days(home, db_url, fakeweb):
         assert states(home, db_url)[TARGETS["gone"]] == ("dead" if round_ == 2 else "failing")
     engine.dispose()
     assert states(home, db_url)[TARGETS["broken"]] == "failing"  # 5xx is never death
+    [gone] = [link for link in run_json(home, db_url, "report", "--format", "json")["items"]
+              if link["url"] == TARGETS["gone"]]
+    assert gone["state"] == "dead"
+    assert gone["wayback_url"].endswith("/web/20240501120000/" + TARGETS["gone"])
 
 
 def test_due_checks_nothing_that_is_not_due(home, db_url, fakeweb):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -14,6 +16,19 @@ from tests.fakeweb.data import Page
 
 ARTICLE_URL = "https://news.example/2024/05/floods.html"
 HOSTS = ("example.com", "www.example.com", "blog.example")
+
+
+def warcio_check(path):  # type: ignore[no-untyped-def]
+    code = "import sys; from warcio.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, "check", str(path)],
+                          capture_output=True, text=True, check=False)
+
+
+def warcio_index(path) -> list[str]:  # type: ignore[no-untyped-def]
+    code = "import sys; from warcio.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, "index", str(path)],
+                          capture_output=True, text=True, check=True)
+    return [line for line in done.stdout.splitlines() if '"response"' in line]
 
 
 def body_links() -> list[tuple[str, str, str | None]]:
@@ -117,6 +132,13 @@ def test_with_links_keeps_one_capture_per_link(home, db_url, fakeweb):
                  (link.snapshot_text_sha256 for link in kept)}
     engine.dispose()
     assert len(texts) == 47 and all(t.startswith("Target page") for t in texts)
+
+    [warc] = list((home / "warcs").glob("*.warc.gz"))
+    check = warcio_check(warc)
+    assert check.returncode == 0, check.stdout + check.stderr
+    targets = [link["url"] for link in outbound if not link["snapshot_error"]]
+    index = warcio_index(warc)
+    assert all(any(u in entry for entry in index) for u in targets)  # one record per link
 
     again = run(home, db_url, "archive", "--with-links", ARTICLE_URL, env=env)
     assert again.exit_code == 0
