@@ -17,7 +17,7 @@ from rich.progress import Progress
 
 from archiver import __version__, render, report_html
 from archiver.config import ConfigError, Settings, load_settings
-from archiver.detect.values import LINK_KINDS, Citation, Detection, LinkRef
+from archiver.detect.values import LINK_KINDS
 from archiver.net.errors import FetchError
 from archiver.services import check as check_service
 from archiver.services import report as report_service
@@ -140,7 +140,7 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool,
         for row in rows:
             cited = " ".join(f"@{h}" for h in row["handles"]) or "no tweets"
             click.echo(f"article {row['article_id']} cites: {cited}")
-        _resolve_report(result)
+        render.resolve_report(result)
     if failed:
         sys.exit(1)
 
@@ -160,37 +160,6 @@ def _progress(what: str) -> Iterator[tuple[Callable[[str], None], Callable[[int]
         yield advance, total
 
 
-def _resolve_report(result: runs.RunResult) -> None:
-    snaps = result.snapshots
-    if snaps is not None:
-        click.echo(f"outbound links kept: {snaps.saved}, failed: {snaps.failed}")
-        for message in (snaps.messages or [])[:MAX_MESSAGES]:
-            click.echo(f"  problem: {message}")
-    stats = result.stats
-    if stats is None:
-        return
-    states = ", ".join(f"{k} {v}" for k, v in sorted(stats.tweets.items())) or "none"
-    failures = ", ".join(f"{k} {v}" for k, v in sorted(stats.failures.items())) or "none"
-    rows = [
-        {"what": "citations looked at", "value": stats.citations},
-        {"what": "tweets resolved", "value": stats.resolved},
-        {"what": "citations unresolved", "value": stats.unresolved},
-        {"what": "tweets by state", "value": states},
-        {"what": "media saved", "value": stats.media_saved},
-        {"what": "bytes saved", "value": stats.bytes_saved},
-        {"what": "short links expanded", "value": stats.links_expanded},
-        {"what": "failures by cause", "value": failures},
-        {"what": "WARC", "value": result.warc or "none written"},
-    ]
-    render.output_rows(rows, "table", fields=("what", "value"), title="resolution", out=sys.stdout)
-    shown = list(dict.fromkeys(stats.messages))
-    for message in shown[:MAX_MESSAGES]:
-        click.echo(f"  problem: {message}")
-    if len(shown) > MAX_MESSAGES:
-        click.echo(f"  ... and {len(shown) - MAX_MESSAGES} more (captures keep every error)")
-
-
-MAX_MESSAGES = 10
 
 
 SUMMARY_FIELDS = ("source", "article_id", "identity", "title", "language", "citations",
@@ -218,36 +187,6 @@ def _redact(url: str) -> str:
         return url
 
 
-def citation_dict(c: Citation) -> dict[str, Any]:
-    return {
-        "kind": c.kind, "handle": c.handle, "author_name": c.author_name,
-        "date": c.date.isoformat() if c.date else None, "date_text": c.date_text,
-        "text": c.text, "lang": c.lang, "tweet_id": c.tweet_id, "status_url": c.status_url,
-        "links": list(c.links), "hashtags": list(c.hashtags), "mentions": list(c.mentions),
-        "flags": list(c.flags), "position": c.position.as_dict() if c.position else None,
-    }
-
-
-def link_dict(ref: LinkRef) -> dict[str, Any]:
-    return {
-        "url": ref.url, "normalized": ref.normalized, "kind": ref.kind,
-        "tweet_id": ref.tweet_id, "handle": ref.handle, "citation": ref.citation_index,
-        "anchor_text": ref.anchor_text, "rel": ref.rel,
-        "position": ref.position.as_dict() if ref.position else None,
-    }
-
-
-def detection_dict(source: str, d: Detection) -> dict[str, Any]:
-    a = d.article
-    return {
-        "source": source, "title": a.title, "language": a.language, "format": a.format,
-        "canonical_url": a.canonical_url, "authors": list(a.authors),
-        "published": a.published.isoformat() if a.published else None,
-        "citations": [citation_dict(c) for c in d.citations],
-        "links": [link_dict(r) for r in d.links],
-    }
-
-
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -258,7 +197,7 @@ def detect(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
     """Detect citations and links without storing anything."""
     settings = _settings(ctx)
     for given in sources:
-        result = detection_dict(given, detect_source(read_source(given, settings)))
+        result = render.detection_dict(given, detect_source(read_source(given, settings)))
         if fmt == "json":
             render.print_json_line(result)
         else:
@@ -392,7 +331,7 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
             "problems": list(dict.fromkeys(stats.messages)), "warc": result.warc,
         })
     else:
-        _resolve_report(result)
+        render.resolve_report(result)
 
 
 @main.command()
@@ -430,7 +369,7 @@ def check(ctx: click.Context, mode: str, article: str | None, domain: str | None
     rows = [{"outcome": k, "count": v} for k, v in sorted(stats.outcomes.items())]
     render.output_rows(rows, "table", fields=("outcome", "count"),
                        title=f"checked {stats.checked} in {stats.seconds:.1f} s")
-    for message in stats.messages[:MAX_MESSAGES]:
+    for message in stats.messages[:render.MAX_MESSAGES]:
         click.echo(f"  problem: {message}")
 
 
@@ -467,24 +406,10 @@ def report(ctx: click.Context, article: str | None, since: str | None, fmt: str,
                       *(f"citations_{c}" for c in report_service.CATEGORIES)]
             render.output_rows(rows, "csv", fields=fields, out=out)
         else:
-            _report_tables(data, out)
+            render.report_tables(data, out)
     finally:
         if output:
             out.close()
-
-
-def _report_tables(data: dict[str, Any], out: Any) -> None:
-    cats = data["categories"]
-    totals = [{"of": what, **counts} for what, counts in data["totals"].items()]
-    render.output_rows(totals, "table", fields=("of", *cats), title="rot report", out=out)
-    render.output_rows(data["by_domain"][:20], "table", fields=("domain", *cats),
-                       title="by domain", out=out)
-    render.output_rows(data["by_age"], "table", fields=("age", *cats), title="by age", out=out)
-    render.output_rows(data["items"], "table",
-                       fields=report_service.ITEM_FIELDS,
-                       table_fields=("article_id", "what", "url", "state", "our_copy_at",
-                                     "warc_file", "wayback_url"),
-                       title="dead, failing, drifted or hidden", out=out)
 
 
 @main.group()

@@ -16,6 +16,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from archiver.detect.values import Citation, Detection, LinkRef
+from archiver.services.report import ITEM_FIELDS
+from archiver.services.runs import RunResult
+
 FORMATS = ("table", "json", "jsonl", "csv")
 WIDE_COLUMNS = frozenset({"text", "title", "handles", "identity", "source", "links", "url"})
 
@@ -98,3 +102,84 @@ def article_text(
         line = Text(f"{mark or '':>5} ", style="bold cyan" if mark else "")
         line.append(paragraph, style="cyan" if mark else "")
         console.print(line)
+
+
+MAX_MESSAGES = 10
+
+
+def echo(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def citation_dict(c: Citation) -> dict[str, Any]:
+    return {
+        "kind": c.kind, "handle": c.handle, "author_name": c.author_name,
+        "date": c.date.isoformat() if c.date else None, "date_text": c.date_text,
+        "text": c.text, "lang": c.lang, "tweet_id": c.tweet_id, "status_url": c.status_url,
+        "links": list(c.links), "hashtags": list(c.hashtags), "mentions": list(c.mentions),
+        "flags": list(c.flags), "position": c.position.as_dict() if c.position else None,
+    }
+
+
+def link_dict(ref: LinkRef) -> dict[str, Any]:
+    return {
+        "url": ref.url, "normalized": ref.normalized, "kind": ref.kind,
+        "tweet_id": ref.tweet_id, "handle": ref.handle, "citation": ref.citation_index,
+        "anchor_text": ref.anchor_text, "rel": ref.rel,
+        "position": ref.position.as_dict() if ref.position else None,
+    }
+
+
+def detection_dict(source: str, d: Detection) -> dict[str, Any]:
+    a = d.article
+    return {
+        "source": source, "title": a.title, "language": a.language, "format": a.format,
+        "canonical_url": a.canonical_url, "authors": list(a.authors),
+        "published": a.published.isoformat() if a.published else None,
+        "citations": [citation_dict(c) for c in d.citations],
+        "links": [link_dict(r) for r in d.links],
+    }
+
+
+def resolve_report(result: RunResult) -> None:
+    snaps = result.snapshots
+    if snaps is not None:
+        echo(f"outbound links kept: {snaps.saved}, failed: {snaps.failed}")
+        for message in (snaps.messages or [])[:MAX_MESSAGES]:
+            echo(f"  problem: {message}")
+    stats = result.stats
+    if stats is None:
+        return
+    states = ", ".join(f"{k} {v}" for k, v in sorted(stats.tweets.items())) or "none"
+    failures = ", ".join(f"{k} {v}" for k, v in sorted(stats.failures.items())) or "none"
+    rows = [
+        {"what": "citations looked at", "value": stats.citations},
+        {"what": "tweets resolved", "value": stats.resolved},
+        {"what": "citations unresolved", "value": stats.unresolved},
+        {"what": "tweets by state", "value": states},
+        {"what": "media saved", "value": stats.media_saved},
+        {"what": "bytes saved", "value": stats.bytes_saved},
+        {"what": "short links expanded", "value": stats.links_expanded},
+        {"what": "failures by cause", "value": failures},
+        {"what": "WARC", "value": result.warc or "none written"},
+    ]
+    output_rows(rows, "table", fields=("what", "value"), title="resolution", out=sys.stdout)
+    shown = list(dict.fromkeys(stats.messages))
+    for message in shown[:MAX_MESSAGES]:
+        echo(f"  problem: {message}")
+    if len(shown) > MAX_MESSAGES:
+        echo(f"  ... and {len(shown) - MAX_MESSAGES} more (captures keep every error)")
+
+
+def report_tables(data: dict[str, Any], out: Any) -> None:
+    cats = data["categories"]
+    totals = [{"of": what, **counts} for what, counts in data["totals"].items()]
+    output_rows(totals, "table", fields=("of", *cats), title="rot report", out=out)
+    output_rows(data["by_domain"][:20], "table", fields=("domain", *cats),
+                       title="by domain", out=out)
+    output_rows(data["by_age"], "table", fields=("age", *cats), title="by age", out=out)
+    output_rows(data["items"], "table",
+                       fields=ITEM_FIELDS,
+                       table_fields=("article_id", "what", "url", "state", "our_copy_at",
+                                     "warc_file", "wayback_url"),
+                       title="dead, failing, drifted or hidden", out=out)

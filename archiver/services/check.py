@@ -21,7 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
@@ -124,9 +124,8 @@ class Checker:
         found = target.wayback_url
         if plan.state == "dead" and not found and target.tweet_id is None:
             found = self._wayback(target)
-        return Result(**{**result.__dict__, "schedule": plan, "wayback_url": found,
-                         "latency_ms": int((time.monotonic() - started) * 1000),
-                         "checked_at": now})
+        return replace(result, schedule=plan, wayback_url=found, checked_at=now,
+                       latency_ms=int((time.monotonic() - started) * 1000))
 
     def _check_tweet(self, target: Target) -> Result:
         assert target.tweet_id is not None
