@@ -29,13 +29,14 @@ class Recorder:
         else:
             sha, size = blob
         offset = None
-        if self.warc is not None:
+        # A HEAD answer has no body: in a WARC it would replay as an empty page.
+        if self.warc is not None and exchange.method == "GET":
             with self.blobs.path(sha).open("rb") as payload:
                 offset = self.warc.record(
                     url=exchange.url, started_at=exchange.started_at,
                     request_headers=exchange.request_headers, status=exchange.status,
                     reason=exchange.reason, http_version=exchange.http_version,
-                    headers=exchange.headers, payload=payload,
+                    headers=exchange.headers, payload=payload, method=exchange.method,
                 )
         self.bytes_saved += size
         capture = m.Capture(

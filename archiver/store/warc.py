@@ -62,6 +62,7 @@ class WarcRun:
         http_version: str,
         headers: tuple[tuple[str, str], ...],
         payload: BinaryIO | bytes,
+        method: str = "GET",
     ) -> int:
         """Write a response and its request; returns the response record's offset."""
         stream = io.BytesIO(payload) if isinstance(payload, bytes) else payload
@@ -83,7 +84,7 @@ class WarcRun:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request = self._writer.create_warc_record(
             url, "request", payload=io.BytesIO(b""), length=0,
-            http_headers=StatusAndHeaders(f"GET {target} {http_version}",
+            http_headers=StatusAndHeaders(f"{method} {target} {http_version}",
                                           list(request_headers), is_http_request=True),
             warc_headers_dict={
                 "WARC-Date": date,
