@@ -140,16 +140,23 @@ def _item(session: Session, art: m.Article, what: str, url: str, kind: str, stat
 
 
 def _timeline(session: Session, link_ids: set[int]) -> list[dict[str, Any]]:
-    """Per day of checks: how many links were checked and how many failed."""
+    """Per day of checks (per hour while all checks fall within two days): how many
+    links were checked and how many failed."""
     if not link_ids:
         return []
-    days: dict[str, Counter[str]] = defaultdict(Counter)
     stmt = select(m.LinkCheck.checked_at, m.LinkCheck.outcome).where(
         m.LinkCheck.link_id.in_(sorted(link_ids)))
-    for checked_at, outcome in session.execute(stmt):
-        day = checked_at.date().isoformat()
-        days[day]["checked"] += 1
+    checks = list(session.execute(stmt))
+    if not checks:
+        return []
+    span = max(c for c, _ in checks) - min(c for c, _ in checks)
+    width = 10 if span >= dt.timedelta(days=2) else 13  # YYYY-MM-DD or YYYY-MM-DDTHH
+    buckets: dict[str, Counter[str]] = defaultdict(Counter)
+    for checked_at, outcome in checks:
+        key = checked_at.isoformat()[:width]
+        buckets[key]["checked"] += 1
         if outcome not in ("ok", "redirected", "blocked"):
-            days[day]["rotten"] += 1
-    return [{"date": day, "checked": c["checked"], "rotten": c["rotten"],
-             "share": round(c["rotten"] / c["checked"], 3)} for day, c in sorted(days.items())]
+            buckets[key]["rotten"] += 1
+    return [{"date": key if width == 10 else key + ":00", "checked": c["checked"],
+             "rotten": c["rotten"], "share": round(c["rotten"] / c["checked"], 3)}
+            for key, c in sorted(buckets.items())]
