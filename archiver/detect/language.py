@@ -9,6 +9,7 @@ the model is confident.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -19,11 +20,21 @@ MIN_LETTERS = 25
 MIN_PROBABILITY = 0.9
 
 
+_LOAD = threading.Lock()
+
+
 @cache
-def _identifier() -> Any:
+def _load() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _identifier() -> Any:
+    # Loading the model from several threads at once crashes inside numpy's
+    # header parser (seen under `archiver check --concurrency 64`): load it once.
+    with _LOAD:
+        return _load()
 
 
 def _clean(text: str) -> str:

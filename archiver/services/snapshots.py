@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archiver.detect.decoding import decode
-from archiver.detect.document import detect, sniff_format
+from archiver.detect.document import main_text as extract_main_text
+from archiver.detect.document import sniff_format
 from archiver.net.errors import FetchError
 from archiver.net.http import Fetch, HttpClient
 from archiver.services.recorder import Recorder
@@ -57,7 +58,7 @@ def main_text(fetch: Fetch) -> str | None:
     fmt = sniff_format(fetch.final_url, fetch.content_type, text)
     if fmt is None:
         return None
-    return detect(text, fmt, source_url=fetch.final_url).article.text
+    return extract_main_text(text, fmt, source_url=fetch.final_url)
 
 
 def snapshot(
