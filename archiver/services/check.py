@@ -15,6 +15,7 @@ never by x.com's status page (see verdicts.py for what answers mean).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 import uuid
@@ -54,7 +55,9 @@ class Target:
     url: str
     kind: str
     archived_url: str
-    archived_text: str | None
+    archived_text: str | None  # the archived article's own text (kind "article")
+    archived_text_sha: str | None  # blob of the main text kept by --with-links
+    archived_body_sha: str | None  # blob of the response body we kept
     handle: str | None
     state: str
     streak: int
@@ -164,7 +167,8 @@ class Checker:
         tweety = target.kind in ("tco", "pic", "media")
         probe = None if tweety else self._probe(target.url)
         soft_host = probe is not None and probe.status is not None and probe.status < 300
-        need_body = target.archived_text is not None or soft_host
+        compare = target.archived_text is not None or target.archived_text_sha is not None
+        need_body = compare or soft_host
         try:
             fetch: Fetch | None = None
             if not need_body:
@@ -178,13 +182,26 @@ class Checker:
             return Result(target, outcome, now, error=str(exc))
         final = fetch.stopped_at or fetch.final_url
         status = 200 if fetch.stopped_at else fetch.status
+        unchanged = (compare and not soft_host and status == 200 and not fetch.hops
+                     and target.archived_body_sha is not None
+                     and hashlib.sha256(fetch.body).hexdigest() == target.archived_body_sha)
+        if unchanged:  # the very bytes we kept: no need to read the page
+            return Result(target, "ok", now, status=status, final_url=final, similarity=1.0)
         text = main_text(fetch) if need_body and fetch.final.method == "GET" else None
         outcome, score = verdicts.classify_http(
             url=target.url, archived_url=target.archived_url, status=status, final_url=final,
-            text=text, probe=probe, archived_text=target.archived_text,
+            text=text, probe=probe, archived_text=self._archived_text(target) if compare else None,
             drift_threshold=self.settings.drift_threshold)
         return Result(target, outcome, now, status=fetch.status, final_url=final,
                       similarity=score)
+
+    def _archived_text(self, target: Target) -> str | None:
+        if target.archived_text is not None:
+            return target.archived_text
+        sha = target.archived_text_sha
+        if sha and self.blobs.exists(sha):
+            return self.blobs.read(sha).decode("utf-8", "replace")
+        return None
 
     def _wayback(self, target: Target) -> str | None:
         """A Wayback capture near the article's date, for readers of a dead link."""
@@ -288,27 +305,31 @@ def _win(session: Session, model, key, conditions, size: int, postgres: bool,  #
 
 def _tweet_target(tweet: m.Tweet) -> Target:
     return Target(None, tweet.id, f"https://twitter.com/i/web/status/{tweet.id}", "tweet",
-                  "", None, tweet.handle, tweet.state if tweet.last_checked_at else "unchecked",
+                  "", None, None, None, tweet.handle,
+                  tweet.state if tweet.last_checked_at else "unchecked",
                   tweet.check_streak or 0, tweet.failing_since, None, None)
 
 
 def _link_target(session: Session, blobs: BlobStore, link: m.Link) -> Target:
-    text = None
-    if link.kind == "article":
-        article = session.scalars(select(m.Article).join(
-            m.LinkOccurrence, m.LinkOccurrence.article_id == m.Article.id).where(
-            m.LinkOccurrence.link_id == link.id)).first()
-        text = article.text if article else None
-    elif link.snapshot_text_sha256 and blobs.exists(link.snapshot_text_sha256):
-        text = blobs.read(link.snapshot_text_sha256).decode("utf-8", "replace")
-    published = session.scalars(select(m.Article.published_at).join(
+    text = body_sha = None
+    article = session.scalars(select(m.Article).join(
         m.LinkOccurrence, m.LinkOccurrence.article_id == m.Article.id).where(
         m.LinkOccurrence.link_id == link.id)).first()
+    if link.kind == "article" and article is not None:
+        text = article.text
+        version = session.get(m.ArticleVersion, article.current_version_id)
+        capture = session.get(m.Capture, version.capture_id) if version and version.capture_id \
+            else None
+        body_sha = capture.sha256 if capture else None
+    elif link.snapshot_capture_id:
+        capture = session.get(m.Capture, link.snapshot_capture_id)
+        body_sha = capture.sha256 if capture else None
     archived = link.resolved_url if link.kind in ("tco", "pic") and link.resolved_url else (
         link.normalized)
-    return Target(link.id, None, link.normalized, link.kind, archived, text, link.handle,
-                  link.state, link.check_streak or 0, link.failing_since, link.wayback_url,
-                  published)
+    return Target(link.id, None, link.normalized, link.kind, archived, text,
+                  link.snapshot_text_sha256, body_sha, link.handle, link.state,
+                  link.check_streak or 0, link.failing_since, link.wayback_url,
+                  article.published_at if article else None)
 
 
 def record(db: Database, results: list[Result]) -> None:
