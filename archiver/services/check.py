@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from archiver.config import Settings
@@ -40,7 +40,8 @@ from archiver.store import models as m
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database
 
-MAX_BATCH = 200
+MAX_BATCH = 1000
+RECORD_EVERY = 64  # results recorded per transaction: what a kill can lose at most
 ERROR_OUTCOMES = {
     errors.Timeout: "timeout", errors.DNSFailure: "dns_error", errors.TLSFailure: "tls_error",
     errors.ConnectFailed: "connection_error", errors.BlockedAddress: "connection_error",
@@ -284,7 +285,10 @@ def _win(session: Session, model, key, conditions, size: int, postgres: bool,  #
         if tried:
             stmt = stmt.where(key.not_in(tried))
         if model is m.Link:
-            stmt = stmt.order_by(m.Link.next_check_at.is_not(None), m.Link.next_check_at, m.Link.id)
+            # Random order spreads a batch over many hosts: links come in per-host
+            # runs (an article's links, a site's pages), and politeness limits how
+            # fast one host may be asked, so a batch from one host would crawl.
+            stmt = stmt.order_by(func.random())
         stmt = stmt.limit(size - len(won))
         if postgres:
             stmt = stmt.with_for_update(skip_locked=True)
@@ -366,6 +370,19 @@ def record(db: Database, results: list[Result]) -> None:
                     link.next_check_at = plan.next_check_at
 
 
+def interleave_hosts(targets: list[Target]) -> list[Target]:
+    """Round-robin over hosts, so the pool's threads are not all queued on one."""
+    by_host: dict[str, list[Target]] = {}
+    for target in targets:
+        by_host.setdefault(urlsplit(target.url).hostname or "", []).append(target)
+    queues = list(by_host.values())
+    out: list[Target] = []
+    while queues:
+        out += [q.pop(0) for q in queues]
+        queues = [q for q in queues if q]
+    return out
+
+
 def release(db: Database, targets: list[Target]) -> None:
     if not targets:
         return
@@ -390,27 +407,33 @@ def run(
     started = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
     blobs = BlobStore(settings.blob_dir)
-    batch = min(MAX_BATCH, max(8, 2 * concurrency))
+    batch = min(MAX_BATCH, max(8, 16 * concurrency))
     lease = lease_time(settings)
     with HttpClient(settings) as client, ThreadPoolExecutor(max_workers=concurrency) as pool:
         checker = Checker(settings, client, blobs)
         while selection.limit is None or stats.checked < selection.limit:
             room = batch if selection.limit is None else min(batch, selection.limit - stats.checked)
-            targets = claim(db, blobs, selection, room, started, lease)
+            targets = interleave_hosts(claim(db, blobs, selection, room, started, lease))
             if not targets:
                 break
-            results: list[Result] = []
+            done: list[Result] = []
+            pending: list[Result] = []
             try:
                 for result in pool.map(checker.check, targets):
-                    results.append(result)
+                    pending.append(result)
                     if progress:
                         progress(result.outcome)
+                    if len(pending) >= RECORD_EVERY:
+                        record(db, pending)
+                        done += pending
+                        pending = []
             except BaseException:
-                record(db, results)  # keep what is done; free the rest for the next run
-                release(db, [t for t in targets if all(r.target is not t for r in results)])
+                record(db, pending)  # keep what is done; free the rest for the next run
+                finished = {id(r.target) for r in done + pending}
+                release(db, [t for t in targets if id(t) not in finished])
                 raise
-            record(db, results)
-            for r in results:
+            record(db, pending)
+            for r in done + pending:
                 stats.checked += 1
                 stats.outcomes[r.outcome] += 1
                 if r.schedule:
