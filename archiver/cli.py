@@ -123,6 +123,8 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool,
 
     All sources are stored in one transaction: if one cannot be read, nothing is
     stored (unless --keep-going)."""
+    if offline and with_links:
+        raise click.UsageError("--with-links fetches every link: it cannot be --offline")
     settings = _settings(ctx)
     db = _database(ctx)
     done, failed = _read_all(sources, settings, keep_going)

@@ -77,3 +77,9 @@ def test_unknown_article(home, db_url):
 def test_bad_date_filter(home, db_url):
     result = run(home, db_url, "citations", "--since", "yesterday")
     assert result.exit_code == 2 and "not a date" in result.stderr
+
+
+def test_with_links_cannot_be_offline(home, db_url, seed_path):
+    result = run(home, db_url, "archive", "--offline", "--with-links", str(seed_path))
+    assert result.exit_code == 2 and "cannot be --offline" in result.stderr
+    assert _articles(db_url) == 0

@@ -74,26 +74,22 @@ def _title_of_text(paras: Sequence[Para]) -> str | None:
     return None
 
 
-def paragraphs_of(text: str, fmt: str, source_url: str | None = None) -> list[Para]:
-    """The main text's paragraphs."""
-    return _paragraphs(text, fmt, source_url)[0]
-
-
 def main_text(text: str, fmt: str, source_url: str | None = None) -> str:
     """Only the main text, as ``detect`` reads it: what drift checks compare.
-    Much cheaper than ``detect`` (no citations, links or language)."""
-    return "\n".join(p.text for p in paragraphs_of(text, fmt, source_url))
+    Much cheaper than ``detect`` (no metadata, citations, links or language)."""
+    return "\n".join(p.text for p in _paragraphs(text, fmt, source_url, metadata=False)[0])
 
 
-def _paragraphs(text: str, fmt: str, source_url: str | None):  # type: ignore[no-untyped-def]
+def _paragraphs(text: str, fmt: str, source_url: str | None, *,  # type: ignore[no-untyped-def]
+                metadata: bool = True):
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     embeds: list[Tag] = []
     meta = None
     if fmt == "html":
         soup = htmlmod.parse(text)
-        meta = htmlmod.metadata(soup, source_url)
-        paras, embeds = htmlmod.extract(soup, meta.base_url)
+        meta = htmlmod.metadata(soup, source_url) if metadata else None
+        paras, embeds = htmlmod.extract(soup, meta.base_url if meta else source_url)
     elif fmt == "markdown":
         paras, embeds = markdown_paragraphs(text)
     else:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -259,18 +260,19 @@ def claim(db: Database, blobs: BlobStore, selection: Selection, size: int,
           started: dt.datetime, lease: dt.timedelta) -> list[Target]:
     """Lease up to ``size`` targets; a row is ours only if our UPDATE won it."""
     now = dt.datetime.now(dt.UTC)
-    until = now + lease
+    until = now + lease + dt.timedelta(microseconds=random.randrange(1_000_000))
     targets: list[Target] = []
     with db.transaction() as session:
         postgres = session.get_bind().dialect.name == "postgresql"
         if selection.domain is None:
             targets += _win(session, m.Tweet, m.Tweet.id, _tweet_filter(selection, now, started),
-                            size, postgres, now, until, lambda row: _tweet_target(row))
+                            size, postgres, now, until,
+                            lambda rows: [_tweet_target(row) for row in rows])
         room = size - len(targets)
         if room > 0:
             targets += _win(session, m.Link, m.Link.id, _link_filter(selection, now, started),
                             room, postgres, now, until,
-                            lambda row: _link_target(session, blobs, row))
+                            lambda rows: _link_targets(session, rows))
     return targets
 
 
@@ -295,13 +297,15 @@ def _win(session: Session, model, key, conditions, size: int, postgres: bool,  #
         rows = list(session.scalars(stmt))
         if not rows:
             break
-        for row in rows:
-            tried.append(row.id)
-            result = session.execute(update(model).where(
-                key == row.id, or_(model.lease_until.is_(None), model.lease_until < now),
-            ).values(lease_until=until).execution_options(synchronize_session=False))
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                won.append(make(row))
+        ids = [row.id for row in rows]
+        tried += ids
+        # One UPDATE for the batch; the rows that now carry our (unique) lease
+        # time are the ones we won.
+        session.execute(update(model).where(
+            key.in_(ids), or_(model.lease_until.is_(None), model.lease_until < now),
+        ).values(lease_until=until).execution_options(synchronize_session=False))
+        mine = set(session.scalars(select(key).where(key.in_(ids), model.lease_until == until)))
+        won += make([row for row in rows if row.id in mine])
         if len(won) >= size:
             break
     return won
@@ -314,26 +318,45 @@ def _tweet_target(tweet: m.Tweet) -> Target:
                   tweet.check_streak or 0, tweet.failing_since, None, None)
 
 
-def _link_target(session: Session, blobs: BlobStore, link: m.Link) -> Target:
-    text = body_sha = None
-    article = session.scalars(select(m.Article).join(
-        m.LinkOccurrence, m.LinkOccurrence.article_id == m.Article.id).where(
-        m.LinkOccurrence.link_id == link.id)).first()
-    if link.kind == "article" and article is not None:
-        text = article.text
-        version = session.get(m.ArticleVersion, article.current_version_id)
-        capture = session.get(m.Capture, version.capture_id) if version and version.capture_id \
-            else None
-        body_sha = capture.sha256 if capture else None
-    elif link.snapshot_capture_id:
-        capture = session.get(m.Capture, link.snapshot_capture_id)
-        body_sha = capture.sha256 if capture else None
-    archived = link.resolved_url if link.kind in ("tco", "pic") and link.resolved_url else (
-        link.normalized)
-    return Target(link.id, None, link.normalized, link.kind, archived, text,
-                  link.snapshot_text_sha256, body_sha, link.handle, link.state,
-                  link.check_streak or 0, link.failing_since, link.wayback_url,
-                  article.published_at if article else None)
+def _link_targets(session: Session, links: list[m.Link]) -> list[Target]:
+    """Targets for a batch of links, with what each is compared against, in three
+    queries rather than three per link."""
+    if not links:
+        return []
+    ids = [link.id for link in links]
+    articles: dict[int, m.Article] = {}
+    for link_id, article in session.execute(
+            select(m.LinkOccurrence.link_id, m.Article)
+            .join(m.Article, m.Article.id == m.LinkOccurrence.article_id)
+            .where(m.LinkOccurrence.link_id.in_(ids))):
+        articles.setdefault(link_id, article)
+    capture_ids = {link.snapshot_capture_id for link in links if link.snapshot_capture_id}
+    for link in links:
+        article = articles.get(link.id)
+        if link.kind == "article" and article is not None and article.current_version_id:
+            version = session.get(m.ArticleVersion, article.current_version_id)
+            if version is not None and version.capture_id:
+                capture_ids.add(version.capture_id)
+    shas: dict[int | None, str | None] = {}
+    if capture_ids:
+        query = select(m.Capture.id, m.Capture.sha256).where(m.Capture.id.in_(capture_ids))
+        shas = {capture_id: sha for capture_id, sha in session.execute(query)}
+    targets = []
+    for link in links:
+        article = articles.get(link.id)
+        text, body_sha = None, shas.get(link.snapshot_capture_id)
+        if link.kind == "article" and article is not None:
+            text = article.text
+            version = session.get(m.ArticleVersion, article.current_version_id)
+            body_sha = shas.get(version.capture_id) if version else None
+        archived = link.resolved_url if link.kind in ("tco", "pic") and link.resolved_url else (
+            link.normalized)
+        targets.append(Target(
+            link.id, None, link.normalized, link.kind, archived, text,
+            link.snapshot_text_sha256, body_sha, link.handle, link.state,
+            link.check_streak or 0, link.failing_since, link.wayback_url,
+            article.published_at if article else None))
+    return targets
 
 
 def record(db: Database, results: list[Result]) -> None:
@@ -409,36 +432,51 @@ def run(
     blobs = BlobStore(settings.blob_dir)
     batch = min(MAX_BATCH, max(8, 16 * concurrency))
     lease = lease_time(settings)
+
+    def tally(results: list[Result]) -> None:
+        record(db, results)
+        for r in results:
+            stats.checked += 1
+            stats.outcomes[r.outcome] += 1
+            if r.schedule:
+                stats.states[r.schedule.state] += 1
+            if r.error and r.outcome not in ("ok", "redirected"):
+                stats.messages.append(f"{r.target.url}: {r.outcome}: {r.error}")
+
     with HttpClient(settings) as client, ThreadPoolExecutor(max_workers=concurrency) as pool:
         checker = Checker(settings, client, blobs)
-        while selection.limit is None or stats.checked < selection.limit:
-            room = batch if selection.limit is None else min(batch, selection.limit - stats.checked)
-            targets = interleave_hosts(claim(db, blobs, selection, room, started, lease))
-            if not targets:
-                break
-            done: list[Result] = []
-            pending: list[Result] = []
-            try:
-                for result in pool.map(checker.check, targets):
-                    pending.append(result)
+        inflight: dict[Future[Result], Target] = {}
+        pending: list[Result] = []
+        claimed, exhausted = 0, False
+        try:
+            while True:
+                # Keep the pool fed: claim the next batch before this one runs dry,
+                # so no worker waits for a batch's slowest link.
+                if not exhausted and len(inflight) < 2 * concurrency:
+                    room = batch if selection.limit is None else min(batch,
+                                                                     selection.limit - claimed)
+                    targets = claim(db, blobs, selection, room, started, lease) if room else []
+                    exhausted = not targets
+                    claimed += len(targets)
+                    for target in interleave_hosts(targets):
+                        inflight[pool.submit(checker.check, target)] = target
+                if not inflight:
+                    break
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for future in done:
+                    del inflight[future]
+                    pending.append(future.result())
                     if progress:
-                        progress(result.outcome)
-                    if len(pending) >= RECORD_EVERY:
-                        record(db, pending)
-                        done += pending
-                        pending = []
-            except BaseException:
-                record(db, pending)  # keep what is done; free the rest for the next run
-                finished = {id(r.target) for r in done + pending}
-                release(db, [t for t in targets if id(t) not in finished])
-                raise
-            record(db, pending)
-            for r in done + pending:
-                stats.checked += 1
-                stats.outcomes[r.outcome] += 1
-                if r.schedule:
-                    stats.states[r.schedule.state] += 1
-                if r.error and r.outcome not in ("ok", "redirected"):
-                    stats.messages.append(f"{r.target.url}: {r.outcome}: {r.error}")
+                        progress(pending[-1].outcome)
+                if len(pending) >= RECORD_EVERY:
+                    tally(pending)
+                    pending = []
+            tally(pending)
+        except BaseException:
+            for future in inflight:
+                future.cancel()
+            record(db, pending)  # keep what is done; free the rest for the next run
+            release(db, list(inflight.values()))
+            raise
     stats.seconds = round(time.monotonic() - clock, 3)
     return stats
