@@ -212,3 +212,46 @@ def test_report_shows_rot_and_the_copies_we_kept(home, db_url, seed_path, fakewe
     assert TARGETS["edited"] in html
     table = run(home, db_url, "report", "--article", STORY).stdout
     assert "rot report" in table and "drifted" in table
+
+
+def test_an_interrupted_run_keeps_what_it_recorded_and_frees_the_rest(home, db_url, fakeweb,
+                                                                        monkeypatch):
+    serve_story(fakeweb)
+    run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
+    for key, value in env(fakeweb).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(check_service, "RECORD_EVERY", 2)
+    settings = load_settings(home=home, database_url=db_url)
+    seen: list[str] = []
+
+    def ctrl_c_after_five(outcome: str) -> None:
+        seen.append(outcome)
+        if len(seen) == 5:
+            raise KeyboardInterrupt
+
+    database = Database(db_url)
+    try:
+        try:
+            check_service.run(settings, database, check_service.Selection(due=True),
+                              concurrency=1, progress=ctrl_c_after_five)
+        except KeyboardInterrupt:
+            pass
+        with database.reader() as session:
+            recorded = session.scalar(select(func.count()).select_from(m.LinkCheck))
+            leased = session.scalar(select(func.count()).select_from(m.Link).where(
+                m.Link.lease_until.is_not(None)))
+    finally:
+        database.dispose()
+    assert recorded == 5  # every check that finished is kept
+    assert leased == 0  # and nothing is left locked for the next run
+    after = json.loads(run(home, db_url, "check", "--format", "json", env=env(fakeweb)).stdout)
+    assert after["checked"] == len(TARGETS) + 1 - 5  # the next run does the rest
+
+
+def test_a_certificate_for_another_name_is_a_tls_error(home, db_url, fakeweb):
+    url = "https://unknown-host.example/page"  # routed to the fake web, whose cert lacks it
+    fakeweb.data.add_page(Page(STORY, f"<html><body><article><p><a href='{url}'>x</a></p>"
+                                      "</article></body></html>".encode()))
+    run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
+    run(home, db_url, "check", "--all", env=env(fakeweb))
+    assert outcomes(home, db_url)[url] == "tls_error"
