@@ -40,6 +40,7 @@ from archiver.services.tweets import TweetFetcher
 from archiver.store import models as m
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database
+from archiver.store.queries import on_domain
 
 MAX_BATCH = 1000
 RECORD_EVERY = 64  # results recorded per transaction: what a kill can lose at most
@@ -227,9 +228,7 @@ def _link_filter(selection: Selection, now: dt.datetime, started: dt.datetime): 
     else:
         conditions.append(or_(m.Link.last_checked_at.is_(None), m.Link.last_checked_at < started))
     if selection.domain:
-        d = selection.domain.lower().removeprefix("www.")
-        conditions.append(or_(m.Link.domain == d, m.Link.domain == "www." + d,
-                              m.Link.domain.like("%." + d)))
+        conditions.append(on_domain(selection.domain))
     if selection.article_id is not None:
         conditions.append(m.Link.id.in_(select(m.LinkOccurrence.link_id).where(
             m.LinkOccurrence.article_id == selection.article_id)))
@@ -256,8 +255,8 @@ def lease_time(settings: Settings) -> dt.timedelta:
     return dt.timedelta(seconds=max(120.0, 3 * settings.total_timeout + 60))
 
 
-def claim(db: Database, blobs: BlobStore, selection: Selection, size: int,
-          started: dt.datetime, lease: dt.timedelta) -> list[Target]:
+def claim(db: Database, selection: Selection, size: int, started: dt.datetime,
+          lease: dt.timedelta) -> list[Target]:
     """Lease up to ``size`` targets; a row is ours only if our UPDATE won it."""
     now = dt.datetime.now(dt.UTC)
     until = now + lease + dt.timedelta(microseconds=random.randrange(1_000_000))
@@ -455,7 +454,7 @@ def run(
                 if not exhausted and len(inflight) < 2 * concurrency:
                     room = batch if selection.limit is None else min(batch,
                                                                      selection.limit - claimed)
-                    targets = claim(db, blobs, selection, room, started, lease) if room else []
+                    targets = claim(db, selection, room, started, lease) if room else []
                     exhausted = not targets
                     claimed += len(targets)
                     for target in interleave_hosts(targets):

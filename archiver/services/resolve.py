@@ -24,7 +24,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -162,8 +162,6 @@ class Resolver:
 
     def _add_expanded(self, base: str, location: str, citation: m.Citation,
                       occurrence: m.LinkOccurrence) -> None:
-        from urllib.parse import urljoin
-
         url = urljoin(base, location)
         kind, tweet_id, handle = classify_url(url)
         normalized = normalize_url(url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
@@ -30,6 +30,12 @@ def iso_utc(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def on_domain(domain: str) -> ColumnElement[bool]:
+    """Links to a site: the host itself, its www., and its subdomains."""
+    d = domain.lower().removeprefix("www.")
+    return or_(m.Link.domain == d, m.Link.domain == "www." + d, m.Link.domain.like("%." + d))
 
 
 class NotFound(LookupError):
@@ -241,9 +247,7 @@ def links(
         return []
     stmt = select(m.Link).where(m.Link.id.in_(list(occurrences))).order_by(m.Link.id)
     if domain:
-        d = domain.lower().removeprefix("www.")
-        stmt = stmt.where(or_(m.Link.domain == d, m.Link.domain == "www." + d,
-                              m.Link.domain.like("%." + d)))
+        stmt = stmt.where(on_domain(domain))
     if kind:
         stmt = stmt.where(m.Link.kind == kind)
     if state:
