@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from archiver.detect.document import detect, sniff_format
 
 OEMBED = (
@@ -90,11 +92,104 @@ def test_markdown_blockquote_and_lone_status_url():
     assert cites[1].date == dt.date(2020, 10, 1)
 
 
-def test_status_url_in_a_sentence_is_a_link_not_a_citation():
-    text = "He said so (https://twitter.com/jack/status/20) yesterday.\n"
+def test_status_url_in_a_sentence_is_a_reference_citation_owning_only_its_link():
+    text = ("He said so (https://twitter.com/jack/status/1311714411264032768) yesterday, "
+            "see also https://example.org/report.\n")
     result = detect(text, "text")
-    assert result.citations == ()
-    assert [link.kind for link in result.links] == ["status"]
+    [cite] = result.citations
+    assert (cite.kind, cite.handle, cite.tweet_id, cite.date) == (
+        "reference", "jack", "1311714411264032768", dt.date(2020, 10, 1))
+    assert cite.status_url == "https://twitter.com/jack/status/1311714411264032768"
+    by_kind = {link.kind: link.citation_index for link in result.links}
+    assert by_kind == {"status": 0, "external": None}
+
+
+PROSE_FORMS = [
+    ('<p>In <a href="https://mobile.twitter.com/ana_k/status/1634567890123456789?s=20">a post'
+     '</a>, she said "we stay".</p>', "html", "ana_k", "we stay"),
+    ("In a post on X, [she said](https://x.com/ana_k/status/1634567890123456789) so.\n",
+     "markdown", "ana_k", ""),
+    ("See <https://x.com/ana_k/status/1634567890123456789> for the map.\n", "markdown",
+     "ana_k", ""),
+    ("Per www.twitter.com/ana_k/status/1634567890123456789 the bridge fell.\n", "text",
+     "ana_k", ""),
+    ("Deleted since: x.com/i/web/status/1634567890123456789 said «on part» hier.\n", "text",
+     None, "on part"),
+]
+
+
+@pytest.mark.parametrize(("doc", "fmt", "handle", "quote"), PROSE_FORMS)
+def test_every_spelling_of_a_tweet_linked_in_prose_is_a_reference(doc, fmt, handle, quote):
+    [cite] = detect(doc, fmt).citations
+    assert (cite.kind, cite.handle, cite.tweet_id, cite.text) == (
+        "reference", handle, "1634567890123456789", quote)
+    assert cite.date == dt.date(2023, 3, 11)
+
+
+def test_a_tweet_linked_twice_or_already_quoted_is_cited_once():
+    md = ("> Bridge is down.\n> — Ana (@ana_k) [March 11, 2023]"
+          "(https://twitter.com/ana_k/status/1634567890123456789)\n\n"
+          "As [she wrote](https://x.com/ana_k/status/1634567890123456789), and "
+          "[again](https://x.com/ana_k/status/1634567890123456790) and "
+          "[again](https://x.com/ana_k/status/1634567890123456790).\n")
+    cites = detect(md, "markdown").citations
+    assert [(c.kind, c.tweet_id) for c in cites] == [
+        ("text", "1634567890123456789"), ("reference", "1634567890123456790")]
+
+
+def test_markdown_converted_embed_with_escapes_names_its_tweet():
+    md = ("> Die Lage ist ernst. \\#Ukraine\n"
+          "> — Max Muster (@maxmuster) [4\\. März 2017]"
+          "(https://twitter.com/maxmuster/status/837996046123458560)\n")
+    [cite] = detect(md, "markdown").citations
+    assert (cite.kind, cite.handle, cite.date, cite.tweet_id) == (
+        "text", "maxmuster", dt.date(2017, 3, 4), "837996046123458560")
+    assert cite.text == "Die Lage ist ernst. #Ukraine"
+    assert cite.hashtags == ("Ukraine",)
+
+
+def test_embed_html_kept_inside_a_markdown_blockquote_is_an_embed():
+    md = ('Intro.\n\n> <blockquote class="twitter-tweet"><p lang="en">Hello there</p>'
+          '&mdash; Some One (@someone) <a href="https://twitter.com/someone/status/'
+          '837996046123458561">March 4, 2017</a></blockquote>\n\nAfter.\n')
+    [cite] = detect(md, "markdown").citations
+    assert (cite.kind, cite.handle, cite.tweet_id, cite.text) == (
+        "embed", "someone", "837996046123458561", "Hello there")
+
+
+def test_source_line_with_the_status_url_names_the_quoted_tweet():
+    text = ("Intro paragraph.\n\n(source: https://twitter.com/srcacct/status/837996046123458562):"
+            "\n\nThe bridge is down.\n— Src Acct (@srcacct) March 4, 2017\n")
+    [cite] = detect(text, "text").citations
+    assert (cite.kind, cite.tweet_id, cite.text) == (
+        "text", "837996046123458562", "The bridge is down.")
+
+
+def test_source_line_of_another_account_is_not_taken_for_the_quote():
+    text = ("(source: https://twitter.com/someone_else/status/837996046123458562):"
+            "\n\nThe bridge is down.\n— Src Acct (@srcacct) March 4, 2017\n")
+    cites = detect(text, "text").citations
+    quoted = next(c for c in cites if c.kind == "text")
+    assert quoted.tweet_id is None  # not pinned to a tweet of another account
+    assert [c.kind for c in cites] == ["reference", "text"]
+
+
+def test_image_only_flattened_tweet_whose_date_runs_into_the_next_sentence():
+    text = ("Intro.\n\npic.twitter.com/abcDEF123 — Pic Person (@picperson) "
+            "December 30, 2017In the meantime the city was quiet.\n")
+    [cite] = detect(text, "text").citations
+    assert (cite.handle, cite.date, cite.text) == (
+        "picperson", dt.date(2017, 12, 30), "pic.twitter.com/abcDEF123")
+    assert cite.date_text == "December 30, 2017"
+
+
+def test_flattened_citations_in_markdown_table_cells():
+    md = ("| when | what |\n| --- | --- |\n"
+          "| 9:00 | The tanks are moving — Tank Watch (@tankwatch) March 4, 2017 |\n"
+          "| 9:30 | Roads closed near the port. | — Port Info (@portinfo) March 4, 2017 |\n")
+    cites = detect(md, "markdown").citations
+    assert [(c.handle, c.text) for c in cites] == [
+        ("tankwatch", "The tanks are moving"), ("portinfo", "Roads closed near the port.")]
 
 
 def test_format_sniffing():

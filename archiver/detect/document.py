@@ -123,12 +123,10 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
         if lone:
             position = Position(i, 0, len(para.text), i)
             found.append((position, _url_citation(lone, position)))
-    found.sort(key=lambda item: (item[0].paragraph, item[0].start))
-    citations = [c for _, c in found]
-
     page_url = (meta.canonical_url if meta else None) or source_url
-    links = linkrefs.collect(paras, citations, page_url=page_url)
-    citations = [_with_links(c, i, links) for i, c in enumerate(citations)]
+    citations, links = _tied(paras, found, page_url)
+    found.extend(_references(paras, citations, links))
+    citations, links = _tied(paras, found, page_url)
     body = [p.text for i, p in enumerate(paras) if not _in_citation(i, citations)]
     language = (meta.language if meta else None) or guess_language(body or [p.text for p in paras])
     citations = [_dated(c, language) for c in citations]
@@ -142,6 +140,57 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
         paragraphs=tuple(p.text for p in paras),
     )
     return Detection(article=article, citations=tuple(citations), links=tuple(links))
+
+
+def _tied(paras: Sequence[Para], found: list[tuple[Position, Citation]],
+          page_url: str | None) -> tuple[list[Citation], list[LinkRef]]:
+    """Citations in reading order and every link, each tied to the citation it sits in."""
+    found.sort(key=lambda item: (item[0].paragraph, item[0].start))
+    citations = [c for _, c in found]
+    links = linkrefs.collect(paras, citations, page_url=page_url)
+    return [_with_links(c, i, links) for i, c in enumerate(citations)], links
+
+
+# Quoted words next to a referenced tweet: "...", “...”, „...“, «...», ‹...›, 「...」.
+_QUOTED = re.compile(r'"([^"\n]{2,}?)"|“([^”\n]{2,}?)”|„([^“”\n]{2,}?)[“”]|«\s?([^»\n]{2,}?)\s?»'
+                     r'|‹([^›\n]{2,}?)›|「([^」\n]{2,}?)」')
+
+
+def _references(paras: Sequence[Para], citations: Sequence[Citation],
+                links: Sequence[LinkRef]) -> list[tuple[Position, Citation]]:
+    """Tweets linked in prose (``in a post on X, [she said](status URL) ...``): a status
+    link that no citation holds cites that tweet, once per article; the words the
+    paragraph quotes next to it are its quote."""
+    cited = {c.tweet_id for c in citations if c.tweet_id}
+    found: list[tuple[Position, Citation]] = []
+    for ref in links:
+        if (ref.kind != "status" or not ref.tweet_id or ref.citation_index is not None
+                or ref.position is None or ref.tweet_id in cited):
+            continue
+        cited.add(ref.tweet_id)
+        para = paras[ref.position.paragraph]
+        position = Position(ref.position.paragraph, ref.position.start, ref.position.end,
+                            ref.position.paragraph)
+        quote = _nearest_quote(para.text, ref.position.start, ref.position.end)
+        tags, mentions = hashtags_and_mentions(quote)
+        found.append((position, Citation(
+            kind="reference", handle=ref.handle, author_name=None, date_text=None, date=None,
+            text=quote, lang=language_of(quote) if quote else None, tweet_id=ref.tweet_id,
+            status_url=ref.normalized, hashtags=tags, mentions=mentions, position=position,
+        )))
+    return found
+
+
+def _nearest_quote(text: str, start: int, end: int) -> str:
+    best, distance = "", None
+    for match in _QUOTED.finditer(text):
+        if match.start() < end and match.end() > start:  # the link's own text
+            continue
+        gap = match.start() - end if match.start() >= end else start - match.end()
+        if distance is None or gap < distance:
+            best = next(g for g in match.groups() if g is not None).strip()
+            distance = gap
+    return best
 
 
 def _in_citation(i: int, citations: Sequence[Citation]) -> bool:
@@ -181,7 +230,7 @@ def _url_citation(lone: tuple[str, str | None, str], position: Position) -> Cita
 def _dated(citation: Citation, language: str | None) -> Citation:
     """Parse the cited date; a lone URL is dated by its snowflake; flag mismatches."""
     date = parse_tweet_date(citation.date_text, lang=language) if citation.date_text else None
-    shows_no_date = citation.kind == "url" or (citation.kind == "embed" and not citation.date_text)
+    shows_no_date = citation.kind in ("url", "reference") or (citation.kind == "embed" and not citation.date_text)
     if shows_no_date and citation.tweet_id:
         created = tweet_time(citation.tweet_id)
         date = created.date() if created else None

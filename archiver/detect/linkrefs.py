@@ -12,6 +12,7 @@ links, and are left out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import urldefrag, urlsplit
 
 from archiver.detect.embeds import is_entity_link
@@ -49,6 +50,7 @@ def collect(
             continue
         owner = _owner(i, citations)
         covered: list[tuple[int, int]] = []
+        refs_here = len(refs)
         for anchor in para.anchors:
             href = anchor.href.strip()
             if not href or href.lower().startswith(NOT_LINKS):
@@ -73,6 +75,8 @@ def collect(
             ref = _ref(link.url, Position(i, link.start, link.end), owner, None, None, site)
             if ref:
                 refs.append(ref)
+        if owner is None:  # a tweet referenced in prose owns only its own link
+            refs[refs_here:] = [_referenced(r, citations) for r in refs[refs_here:]]
     refs.sort(key=lambda r: (r.position.paragraph, r.position.start) if r.position else (0, 0))
     return refs
 
@@ -94,10 +98,21 @@ def _ref(url: str, position: Position, owner: int | None, anchor: str | None,
     )
 
 
-def _owner(i: int, citations: Sequence[Citation]) -> int | None:
+def _referenced(ref: LinkRef, citations: Sequence[Citation]) -> LinkRef:
     for index, cite in enumerate(citations):
         pos = cite.position
-        if pos is None:
+        if (cite.kind == "reference" and pos is not None and ref.position is not None
+                and pos.paragraph == ref.position.paragraph
+                and pos.start <= ref.position.start < pos.end):
+            return replace(ref, citation_index=index)
+    return ref
+
+
+def _owner(i: int, citations: Sequence[Citation]) -> int | None:
+    """The citation whose paragraphs hold paragraph ``i`` (references own no paragraph)."""
+    for index, cite in enumerate(citations):
+        pos = cite.position
+        if pos is None or cite.kind == "reference":
             continue
         last = pos.last_paragraph if pos.last_paragraph is not None else pos.paragraph
         if pos.paragraph <= i <= last:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archiver.detect.dates import parse_tweet_date
-from archiver.detect.links import find_links
+from archiver.detect.links import find_links, parse_status_url
 from archiver.detect.paragraphs import Para
 
 _DASH = r"(?:—|–|―|&mdash;|&#8212;|&#x2014;|&ndash;|--)"
@@ -74,17 +74,32 @@ def _chars(text: str) -> int:
 
 
 def _date(rest: str) -> tuple[str | None, bool]:
-    """(date text, acceptable): the remainder after ``(@handle)`` must be a date or empty."""
+    """(date text, acceptable): the remainder after ``(@handle)`` must be a date or
+    empty, or a date glued to the next sentence ("December 30, 2017In the ...")."""
     rest = rest.strip().strip("·|").strip()
     if not rest:
         return None, True
     if parse_tweet_date(rest) is not None:
         return rest, True
+    glued = _GLUED_YEAR.search(rest)
+    if glued:
+        head = rest[: glued.end(1)]
+        if _leading_date(head) == head:
+            return head, True
     return rest, False
 
 
+# A year that runs straight into the next word, as flattened pages glue the
+# date of an attribution to the sentence after it: "2017In the meantime".
+_GLUED_YEAR = re.compile(r"((?:19|20)\d\d)(?=[^\W\d_])")
+
+
 def _leading_date(text: str) -> str | None:
-    """The longest run of words at the start of ``text`` that reads as a date."""
+    """The longest run of words at the start of ``text`` that reads as a date.
+    A year glued to the next word ends the date there."""
+    glued = _GLUED_YEAR.search(text)
+    if glued and len(text[: glued.end(1)].split()) <= DATE_MAX_TOKENS:
+        text = text[: glued.end(1)]
     tokens = text.split()[:DATE_MAX_TOKENS]
     for count in range(len(tokens), 0, -1):
         candidate = " ".join(tokens[:count])
@@ -110,9 +125,14 @@ def find_text_citations(paras: Sequence[Para]) -> list[TextCitation]:
             quote = "\n".join(line for line in lines if line)
             if date_text is None and not _has_evidence(quote, paras, first, i):
                 continue
+            if _source_line(paras, first, match.group("handle"), used):
+                first -= 1  # the line naming the status belongs to the citation
             used.update(range(first, i + 1))
+            end = len(para.text)
+            if date_text is not None:  # a date glued to the next sentence ends the citation
+                end = para.text.find(date_text, match.start("rest")) + len(date_text)
             found.append(
-                TextCitation(first, i, 0, len(para.text), match.group("handle"),
+                TextCitation(first, i, 0, end, match.group("handle"),
                              match.group("name").strip() or None, date_text, quote)
             )
             continue
@@ -154,6 +174,34 @@ def _last_sentences(text: str) -> str:
             break
         quote = candidate
     return quote
+
+
+SOURCE_LINE_MAX_WORDS = 12
+
+
+def _source_line(paras: Sequence[Para], first: int, handle: str, used: set[int]) -> bool:
+    """Does the paragraph above the quote introduce it with the tweet's own status
+    URL ("(source: https://twitter.com/h/status/ID):")? It must end with a colon,
+    say little besides the URL, and name the quoted account (or no account)."""
+    j = first - 1
+    if j < 0 or j in used or paras[j].code or paras[j].embed is not None:
+        return False
+    para = paras[j]
+    if not para.text.rstrip().endswith((":", "：")):
+        return False
+    hrefs = [a.href for a in para.anchors] + [link.url for link in find_links(para.text)]
+    statuses = {s for url in hrefs if (s := parse_status_url(url))}
+    if len({tweet_id for _, tweet_id in statuses}) != 1:
+        return False
+    named, _ = next(iter(statuses))
+    if named is not None and named.casefold() != handle.casefold():
+        return False
+    rest = para.text
+    for link in find_links(para.text):
+        rest = rest.replace(link.url, " ")
+    for anchor in para.anchors:
+        rest = rest.replace(anchor.text, " ")
+    return len(rest.split()) <= SOURCE_LINE_MAX_WORDS
 
 
 def _has_evidence(quote: str, paras: Sequence[Para], first: int, last: int) -> bool:

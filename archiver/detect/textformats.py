@@ -2,8 +2,11 @@
 
 Markdown is read only as far as detection needs: fenced and indented code is
 code, ``>`` lines are a blockquote, heading and list markers are dropped,
-``[text](url)`` becomes its text with an anchor, and a raw HTML block (a pasted
-embed) is read by the HTML walker so its tweet is found like any embed.
+``[text](url)`` becomes its text with an anchor, backslash escapes are undone
+(``4\\. März`` is ``4. März``), each cell of a table row is a paragraph of its
+own, and a raw HTML block (a pasted embed, also inside a ``>`` blockquote, as
+converters leave it) is read by the HTML walker so its tweet is found like any
+embed.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ _SHORTCODE = re.compile(
 )
 _JEKYLL = re.compile(r"^\s*\{%\s*twitter\s+(?P<url>\S+)[^%]*%\}\s*$")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# CommonMark: a backslash before ASCII punctuation makes it a literal character.
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_TABLE_ROW = re.compile(r"^\s{0,3}\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s{0,3}\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
+# A cell separator: a pipe that no backslash escapes.
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
 def text_paragraphs(text: str) -> list[Para]:
@@ -69,17 +78,43 @@ def _inline(line: str) -> tuple[str, list[Anchor]]:
     line = _AUTOLINK.sub(r"\1", line)
     out, anchors, cursor = "", [], 0
     for match in _MD_LINK.finditer(line):
-        out += line[cursor : match.start()]
-        label = match.group(1).strip() or match.group(2)
+        out += _unescape(line[cursor : match.start()])
+        label = _unescape(match.group(1).strip()) or match.group(2)
         if match.group(0).startswith("!"):
-            label = match.group(1).strip()
+            label = _unescape(match.group(1).strip())
         start = len(out)
         out += label
         if not match.group(0).startswith("!"):
             anchors.append(Anchor(start, len(out), match.group(2), label))
         cursor = match.end()
-    out += line[cursor:]
-    return re.sub(r"[ \t\u00a0]+", " ", out).strip(), anchors
+    out += _unescape(line[cursor:])
+    return _collapse(out, anchors)
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(r"\1", text)
+
+
+def _collapse(text: str, anchors: list[Anchor]) -> tuple[str, list[Anchor]]:
+    """Collapse runs of white space and trim, moving anchor offsets with the text."""
+    out, moved, mapping = [], [], []
+    for char in text:
+        mapping.append(len(out))
+        if char in " \t\u00a0":
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(char)
+    mapping.append(len(out))
+    collapsed = "".join(out)
+    lead = len(collapsed) - len(collapsed.lstrip(" "))
+    result = collapsed.strip(" ")
+    for a in anchors:
+        start = max(0, mapping[a.start] - lead)
+        end = min(len(result), mapping[a.end] - lead)
+        if end > start:
+            moved.append(Anchor(start, end, a.href, result[start:end], a.rel))
+    return result, moved
 
 
 def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
@@ -124,6 +159,19 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
             embeds.extend(block_embeds)
             i, blank = j, True
             continue
+        quoted_html = _quoted_html_block(lines, i)
+        if quoted_html:
+            j, block = quoted_html
+            block_paras, block_embeds = _html_block(block, len(embeds))
+            paras.extend(block_paras)
+            embeds.extend(block_embeds)
+            i, blank, group = j, True, None
+            continue
+        if _TABLE_ROW.match(line) and not _QUOTE.match(line):
+            if not _TABLE_RULE.match(line):
+                paras.extend(_table_cells(line))
+            i, blank = i + 1, True
+            continue
         quoted = _QUOTE.match(line)
         if quoted:
             if group is None:
@@ -145,6 +193,61 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
         blank = False
         i += 1
     return one_line_paragraphs(paras), embeds
+
+
+def _quoted_html_block(lines: list[str], i: int) -> tuple[int, str] | None:
+    """An HTML block written inside a ``>`` blockquote (``> <blockquote class=
+    "twitter-tweet">...``): (index after it, the HTML without the markers)."""
+    quoted = _QUOTE.match(lines[i])
+    if not quoted:
+        return None
+    inner = lines[i][quoted.end():]
+    while _QUOTE.match(inner):
+        inner = _QUOTE.sub("", inner, count=1)
+    if not _HTML_BLOCK.match(inner):
+        return None
+    block, j = [], i
+    while j < len(lines) and (marker := _QUOTE.match(lines[j])):
+        content = lines[j][marker.end():]
+        while _QUOTE.match(content):
+            content = _QUOTE.sub("", content, count=1)
+        if not content.strip() and block and block[-1] == "":
+            break
+        block.append(content)
+        j += 1
+    return j, "\n".join(block)
+
+
+def _table_cells(line: str) -> list[Para]:
+    """One row of a Markdown table: every non-empty cell a paragraph of its own, so
+    a quote and its attribution in one cell, or a quote in one cell and its
+    attribution in the next, read as one citation, and other cells stay out."""
+    cells = _CELL_SPLIT.split(line.strip())[1:-1]
+    paras: list[Para] = []
+    for cell in cells:
+        body, anchors = _inline(cell.replace("\\|", "|"))
+        body, anchors = _breaks(body, anchors)
+        for piece, piece_anchors in zip(body, anchors, strict=True):
+            if piece:
+                paras.append(Para(text=piece, blank_before=True, gap=not paras,
+                                  anchors=piece_anchors))
+    return paras
+
+
+_BR = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
+
+
+def _breaks(text: str, anchors: list[Anchor]) -> tuple[list[str], list[list[Anchor]]]:
+    """Split a cell at its ``<br>`` tags (how tables write line breaks)."""
+    pieces, owned, cursor = [], [], 0
+    for match in [*_BR.finditer(text), None]:
+        end = match.start() if match else len(text)
+        pieces.append(text[cursor:end])
+        owned.append([Anchor(a.start - cursor, a.end - cursor, a.href, a.text, a.rel)
+                      for a in anchors if cursor <= a.start < end])
+        if match:
+            cursor = match.end()
+    return pieces, owned
 
 
 def _html_block(block: str, first_index: int) -> tuple[list[Para], list[Tag]]:

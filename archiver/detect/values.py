@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 # Kinds of citation: an embed in markup, a flattened "— Name (@handle) Date" in
-# text, or a bare status URL standing alone in its own paragraph (how editors
-# such as WordPress turn a pasted URL into an embed).
-CITATION_KINDS = ("embed", "text", "url")
+# text, a bare status URL standing alone in its own paragraph (how editors
+# such as WordPress turn a pasted URL into an embed), or a status URL linked in
+# prose ("in a post on X, she said ...").
+CITATION_KINDS = ("embed", "text", "url", "reference")
 
 # Kinds of link. ``media`` is a pbs/video.twimg.com URL; ``external`` and
 # ``internal`` are ordinary outbound links (internal: the article's own site);
