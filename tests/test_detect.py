@@ -198,3 +198,26 @@ def test_format_sniffing():
     assert sniff_format("-", None, "<!DOCTYPE html><p>x") == "html"
     assert sniff_format("a", "application/pdf", "%PDF") is None
     assert sniff_format("notes", None, "plain words") == "text"
+
+
+def test_comment_section_of_a_page_copied_as_text_is_not_the_article():
+    text = ("Headline\n\nThe storm hit at night.\n\nFlood water rose fast.\n"
+            "— City Desk (@citydesk) 12 novembre 2019\n\n3 COMMENTI\n\nluisa\n"
+            "I was there.\n— Paolo (@paolo_lagunare) 12 novembre 2019\n\n"
+            "https://twitter.com/gondolier_58/status/1194241476574676076\n")
+    result = detect(text, "text")
+    assert [c.handle for c in result.citations] == ["citydesk"]
+    assert not [link for link in result.links if "gondolier_58" in link.normalized]
+
+
+def test_a_blocked_social_embed_placeholder_still_names_its_tweet():
+    html = ('<article><p>Intro.</p><div class="social-embed social-embed--twitter '
+            'social-embed--blocked"><p>Accept cookies to see this post.</p>'
+            '<a class="social-embed__link" href="https://twitter.com/pablo_r/status/'
+            '1839277377261787846">See the post on X</a></div>'
+            '<div class="share-bar social"><a href="https://twitter.com/intent/tweet?url=x">'
+            'Share</a><a href="https://twitter.com/other/status/1839277377261787847">top post'
+            '</a></div></article>')
+    [cite] = detect(html, "html").citations
+    assert (cite.kind, cite.handle, cite.tweet_id) == ("reference", "pablo_r",
+                                                       "1839277377261787846")

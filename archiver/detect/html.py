@@ -36,6 +36,9 @@ _BOILERPLATE = re.compile(
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# A container for embedded posts ("social-embed", "embed-card", "oembed") holds
+# content, even when its class also says "social": the tweet is the article's.
+_EMBED_BOX = re.compile(r"(?:^|[\s_-])o?embed(?:ded)?(?:$|[\s_-])", re.IGNORECASE)
 _COMMENTS = re.compile(r"(?:^|[\s_-])(comments?|disqus|replies)(?:$|[\s_-])", re.IGNORECASE)
 _ROOT_SELECTORS = ("article", "[itemprop=articleBody]", "main", "[role=main]")
 
@@ -101,7 +104,7 @@ class _Walker:
         words = _attr_words(tag)
         if _COMMENTS.search(words):
             return True
-        if _BOILERPLATE.search(words):
+        if _BOILERPLATE.search(words) and not _EMBED_BOX.search(words):
             return id(tag) not in self.keep and id(tag) not in self.embed_index
         return False
 

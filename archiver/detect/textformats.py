@@ -43,8 +43,19 @@ _TABLE_RULE = re.compile(r"^\s{0,3}\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
+# The heading of a comment section in a page copied as text ("3 COMMENTI",
+# "Comments (12)", "Leave a reply"): readers' comments are not the article.
+_COMMENTS_HEADING = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|commenti|kommentare?|commentaires?|comentarios?|"
+    r"comentários?|reacties|komentarze|комментари[йия]|yorumlar?|تعليقات?)"
+    r"(?:\s*\(\d+\))?:?$|^(?:leave a (?:comment|reply)|lascia un commento|"
+    r"schreibe einen kommentar|laisser un commentaire|deja un comentario)$",
+    re.IGNORECASE,
+)
+
+
 def text_paragraphs(text: str) -> list[Para]:
-    """Plain text: every non-empty line is a paragraph."""
+    """Plain text: every non-empty line is a paragraph, up to a comment section."""
     paras: list[Para] = []
     blank = True
     for line in text.splitlines():
@@ -52,6 +63,8 @@ def text_paragraphs(text: str) -> list[Para]:
         if not stripped:
             blank = True
             continue
+        if blank and paras and _COMMENTS_HEADING.match(stripped):
+            break
         paras.append(Para(text=stripped, blank_before=blank, gap=blank))
         blank = False
     return one_line_paragraphs(paras)
