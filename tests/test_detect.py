@@ -221,3 +221,28 @@ def test_a_blocked_social_embed_placeholder_still_names_its_tweet():
     [cite] = detect(html, "html").citations
     assert (cite.kind, cite.handle, cite.tweet_id) == ("reference", "pablo_r",
                                                        "1839277377261787846")
+
+
+def test_undated_attribution_in_its_own_html_block_needs_evidence():
+    signature = ("<article><p>What we learned: officials informed well.</p>"
+                 "<p>— Léa Castaing (@lea_castaing)</p></article>")
+    assert detect(signature, "html").citations == ()
+    introduced = ("<article><p>Among fans the emotion was general:</p>"
+                  "<p>I cried like a child. 40 years waiting.</p>"
+                  "<p>— Rafael Lima (@rafa_lima_rj)</p></article>")
+    [cite] = detect(introduced, "html").citations
+    assert (cite.handle, cite.text) == ("rafa_lima_rj", "I cried like a child. 40 years waiting.")
+
+
+def test_a_long_sentence_that_ends_with_the_source_url_names_the_quote():
+    text = ("At dawn the worst was on the SS225. So Anas at 7.45 (source: "
+            "https://x.com/AnasLiguria_Inf/status/1720331235552449672):\n\n"
+            "SS225 closed at km 12 for a landslide.\n"
+            "— Anas Liguria (@AnasLiguria_Inf) 3 novembre 2023\n")
+    [cite] = detect(text, "text").citations
+    assert (cite.kind, cite.tweet_id) == ("text", "1720331235552449672")
+    mid = ("Anas (https://x.com/AnasLiguria_Inf/status/1720331235552449672) wrote more later:\n\n"
+           "SS225 closed at km 12 for a landslide.\n"
+           "— Anas Liguria (@AnasLiguria_Inf) 3 novembre 2023\n")
+    kinds = [(c.kind, c.tweet_id) for c in detect(mid, "text").citations]
+    assert kinds == [("reference", "1720331235552449672"), ("text", None)]

@@ -116,8 +116,9 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
     for cite in find_text_citations(paras):
         position = Position(cite.first, cite.start, cite.end, cite.last)
         found.append((position, _text_citation(cite, position)))
+    taken = {i for p, _ in found for i in range(p.paragraph, (p.last_paragraph or p.paragraph) + 1)}
     for i, para in enumerate(paras):
-        if para.code or para.embed is not None or any(p.paragraph <= i <= (p.last_paragraph or p.paragraph) for p, _ in found):
+        if para.code or para.embed is not None or i in taken:
             continue
         lone = _status_only(para)
         if lone:
@@ -127,7 +128,8 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
     citations, links = _tied(paras, found, page_url)
     found.extend(_references(paras, citations, links))
     citations, links = _tied(paras, found, page_url)
-    body = [p.text for i, p in enumerate(paras) if not _in_citation(i, citations)]
+    owners = linkrefs.paragraph_owners(citations, len(paras))
+    body = [p.text for p, owner in zip(paras, owners, strict=True) if owner is None]
     language = (meta.language if meta else None) or guess_language(body or [p.text for p in paras])
     citations = [_dated(c, language) for c in citations]
     article = Article(
@@ -191,13 +193,6 @@ def _nearest_quote(text: str, start: int, end: int) -> str:
             best = next(g for g in match.groups() if g is not None).strip()
             distance = gap
     return best
-
-
-def _in_citation(i: int, citations: Sequence[Citation]) -> bool:
-    return any(
-        c.position and c.position.paragraph <= i <= (c.position.last_paragraph or 0)
-        for c in citations
-    )
 
 
 def _embed_citation(info: EmbedInfo, position: Position) -> Citation:

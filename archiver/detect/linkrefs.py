@@ -45,10 +45,15 @@ def collect(
     site = site_of(page_url)
     page = urldefrag(page_url)[0] if page_url else None
     refs: list[LinkRef] = []
+    owners = paragraph_owners(citations, len(paras))
+    references: dict[int, list[int]] = {}
+    for index, cite in enumerate(citations):
+        if cite.kind == "reference" and cite.position is not None:
+            references.setdefault(cite.position.paragraph, []).append(index)
     for i, para in enumerate(paras):
         if para.code:
             continue
-        owner = _owner(i, citations)
+        owner = owners[i]
         covered: list[tuple[int, int]] = []
         refs_here = len(refs)
         for anchor in para.anchors:
@@ -75,8 +80,9 @@ def collect(
             ref = _ref(link.url, Position(i, link.start, link.end), owner, None, None, site)
             if ref:
                 refs.append(ref)
-        if owner is None:  # a tweet referenced in prose owns only its own link
-            refs[refs_here:] = [_referenced(r, citations) for r in refs[refs_here:]]
+        if owner is None and i in references:  # a tweet referenced in prose owns only its link
+            refs[refs_here:] = [_referenced(r, citations, references[i])
+                                for r in refs[refs_here:]]
     refs.sort(key=lambda r: (r.position.paragraph, r.position.start) if r.position else (0, 0))
     return refs
 
@@ -98,23 +104,24 @@ def _ref(url: str, position: Position, owner: int | None, anchor: str | None,
     )
 
 
-def _referenced(ref: LinkRef, citations: Sequence[Citation]) -> LinkRef:
-    for index, cite in enumerate(citations):
-        pos = cite.position
-        if (cite.kind == "reference" and pos is not None and ref.position is not None
-                and pos.paragraph == ref.position.paragraph
-                and pos.start <= ref.position.start < pos.end):
+def _referenced(ref: LinkRef, citations: Sequence[Citation], candidates: list[int]) -> LinkRef:
+    for index in candidates:
+        pos = citations[index].position
+        if pos is not None and ref.position is not None and pos.start <= ref.position.start < pos.end:
             return replace(ref, citation_index=index)
     return ref
 
 
-def _owner(i: int, citations: Sequence[Citation]) -> int | None:
-    """The citation whose paragraphs hold paragraph ``i`` (references own no paragraph)."""
+def paragraph_owners(citations: Sequence[Citation], count: int) -> list[int | None]:
+    """For each of ``count`` paragraphs, the first citation whose paragraphs hold it
+    (references own no paragraph, only their link). Linear in paragraphs + citations."""
+    owners: list[int | None] = [None] * count
     for index, cite in enumerate(citations):
         pos = cite.position
         if pos is None or cite.kind == "reference":
             continue
         last = pos.last_paragraph if pos.last_paragraph is not None else pos.paragraph
-        if pos.paragraph <= i <= last:
-            return index
-    return None
+        for i in range(max(pos.paragraph, 0), min(last + 1, count)):
+            if owners[i] is None:
+                owners[i] = index
+    return owners

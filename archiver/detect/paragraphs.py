@@ -28,7 +28,8 @@ class Para:
     text: str
     blank_before: bool = False  # a paragraph boundary precedes it (blank line, block, or a
     # new line in a text whose every line is a paragraph)
-    gap: bool = False  # a real blank line precedes it in the source text (never in HTML)
+    gap: bool = False  # a real blank line precedes it in the source text; in HTML, the
+    # end of a block element (a new <p>), which separates as a blank line does
     quote_group: int | None = None  # paragraphs of one blockquote share a number
     code: bool = False
     embed: int | None = None  # index of the embed this paragraph renders
@@ -92,6 +93,7 @@ class ParaBuilder:
                 Para(
                     text=text,
                     blank_before=self._blank,
+                    gap=self._blank,
                     quote_group=self.quote_group,
                     code=self.code,
                     embed=self.embed,

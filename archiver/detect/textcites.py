@@ -18,8 +18,9 @@ a date. The quote above it is not delimited, so we decide how far up it goes:
    its last sentences within a tweet's 280 weighted characters.
 
 An attribution without a date is accepted only with evidence that a tweet is
-quoted: a t.co or pic.twitter.com link or a hashtag, a blockquote, or the quote
-standing right above it with no blank line, and not ending with a comma. So
+quoted: a t.co or pic.twitter.com link or a hashtag, a blockquote, a line ending
+with a colon that introduces the quote, or the quote standing right above it with
+no blank line (no new block in HTML), and not ending with a comma. So
 signatures under a newsletter ("À vendredi,", blank line, "— Maria
 (@maria_writes)") are not taken. The rules are measured on tests/corpus.
 """
@@ -176,32 +177,27 @@ def _last_sentences(text: str) -> str:
     return quote
 
 
-SOURCE_LINE_MAX_WORDS = 12
+# What may follow the status URL of a source line: a closing bracket and a colon.
+_SOURCE_TAIL = re.compile(r"[\s)\]»”\"']*[:：]\s*")
 
 
 def _source_line(paras: Sequence[Para], first: int, handle: str, used: set[int]) -> bool:
     """Does the paragraph above the quote introduce it with the tweet's own status
-    URL ("(source: https://twitter.com/h/status/ID):")? It must end with a colon,
-    say little besides the URL, and name the quoted account (or no account)."""
+    URL ("(source: https://twitter.com/h/status/ID):")? The URL must close it, with
+    only a bracket and a colon after it, and name the quoted account (or none)."""
     j = first - 1
     if j < 0 or j in used or paras[j].code or paras[j].embed is not None:
         return False
     para = paras[j]
-    if not para.text.rstrip().endswith((":", "：")):
+    spans = [(a.start, a.end, a.href) for a in para.anchors]
+    spans += [(link.start, link.end, link.url) for link in find_links(para.text)]
+    statuses = [(end, parsed) for _, end, url in spans if (parsed := parse_status_url(url))]
+    if not statuses:
         return False
-    hrefs = [a.href for a in para.anchors] + [link.url for link in find_links(para.text)]
-    statuses = {s for url in hrefs if (s := parse_status_url(url))}
-    if len({tweet_id for _, tweet_id in statuses}) != 1:
-        return False
-    named, _ = next(iter(statuses))
-    if named is not None and named.casefold() != handle.casefold():
-        return False
-    rest = para.text
-    for link in find_links(para.text):
-        rest = rest.replace(link.url, " ")
-    for anchor in para.anchors:
-        rest = rest.replace(anchor.text, " ")
-    return len(rest.split()) <= SOURCE_LINE_MAX_WORDS
+    end, (named, _) = max(statuses, key=lambda item: item[0])
+    if not _SOURCE_TAIL.fullmatch(para.text[end:]):
+        return False  # the status URL must close the paragraph: "... (source: URL):"
+    return named is None or named.casefold() == handle.casefold()
 
 
 def _has_evidence(quote: str, paras: Sequence[Para], first: int, last: int) -> bool:
@@ -209,6 +205,8 @@ def _has_evidence(quote: str, paras: Sequence[Para], first: int, last: int) -> b
         return False
     if paras[last].quote_group is not None or _TWEET_EVIDENCE.search(quote):
         return True
+    if first > 0 and paras[first - 1].text.rstrip().endswith((":", "：")):
+        return True  # "He wrote:" introduces the quote
     return not paras[last].gap and not quote.rstrip().endswith((",", "，"))
 
 
