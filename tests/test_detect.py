@@ -246,3 +246,33 @@ def test_a_long_sentence_that_ends_with_the_source_url_names_the_quote():
            "— Anas Liguria (@AnasLiguria_Inf) 3 novembre 2023\n")
     kinds = [(c.kind, c.tweet_id) for c in detect(mid, "text").citations]
     assert kinds == [("reference", "1720331235552449672"), ("text", None)]
+
+
+@pytest.mark.parametrize(("line", "date"), [
+    ("pic.twitter.com/Wn4cR8mZpL — 陈志明 (@chen_zm_hk) 2024年6月15日据了解，照片拍摄于黄大仙。",
+     dt.date(2024, 6, 15)),
+    ("동래역 지하차도 완전히 잠김 — 김민준 (@minjun_d) 2024년 7월 10일 이후 통제됐다.",
+     dt.date(2024, 7, 10)),
+])
+def test_cjk_dates_of_run_together_attributions(line, date):
+    [cite] = detect(f"기사.\n\n{line}\n", "text").citations
+    assert cite.date == date
+
+
+def test_status_urls_in_inline_code_are_examples_not_citations():
+    md = ("A post has an address like `https://x.com/someone/status/1830546306629503500`.\n\n"
+          "`https://x.com/someone/status/1830546306629503501`\n")
+    result = detect(md, "markdown")
+    assert result.citations == ()
+    assert not [link for link in result.links if link.kind == "status"]
+    html = ("<article><p>Run <code>archiver add https://x.com/a/status/1830546306629503500"
+            "</code> to add one.</p></article>")
+    assert detect(html, "html").citations == ()
+
+
+def test_a_source_label_line_names_the_quote_below_it():
+    text = ("Pour le réveillon, la ville a rappelé ses consignes.\n\n"
+            "Source : https://x.com/Strasbourg_demo/status/947598348127430617\n\n"
+            "Pétards interdits cette nuit.\n— Ville de Strasbourg (@Strasbourg_demo) 31 décembre 2017\n")
+    [cite] = detect(text, "text").citations
+    assert (cite.kind, cite.tweet_id) == ("text", "947598348127430617")

@@ -53,6 +53,8 @@ def sniff_format(name: str | None, content_type: str | None, text: str) -> str |
 
 def _status_only(para: Para) -> tuple[str, str | None, str] | None:
     """A paragraph that is nothing but one status URL: (url, handle, id)."""
+    if para.code_spans:  # a URL written as code is an example, not a citation
+        return None
     text = para.text.strip().strip("<>")
     # A link whose visible text is the URL itself; a date or a quote that links
     # to a status (a static embed's parts) is not a bare URL.

@@ -28,6 +28,7 @@ SKIP_TAGS = frozenset(
 BLOCK_TAGS = frozenset(
     ["p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "figure", "figcaption", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "address", "hr", "details", "summary", "amp-twitter", "center"]
 )
+INLINE_CODE_TAGS = frozenset(["code", "kbd", "samp", "tt"])  # their words hold no link
 _BOILERPLATE = re.compile(
     r"(?:^|[\s_-])(share|sharing|sharebar|social|related|recommended|comments?|"
     r"newsletter|subscribe|promo|advert|advertisement|ads?|sponsor(?:ed)?|cookies?|"
@@ -124,6 +125,10 @@ class _Walker:
                 self.out.line_break()
             elif node.name == "pre":
                 self.code(node)
+            elif node.name in INLINE_CODE_TAGS:
+                start = self.out.offset
+                self.walk(node)
+                self.out.add_code_span(start)
             elif node.name == "a" and node.get("href"):
                 self.anchor(node)
             elif node.name == "blockquote":

@@ -75,7 +75,7 @@ def collect(
                     if extra:
                         refs.append(extra)
         for link in find_links(para.text):
-            if any(s <= link.start < e for s, e in covered):
+            if any(s <= link.start < e for s, e in covered) or para.in_code(link.start):
                 continue
             ref = _ref(link.url, Position(i, link.start, link.end), owner, None, None, site)
             if ref:

@@ -34,6 +34,10 @@ class Para:
     code: bool = False
     embed: int | None = None  # index of the embed this paragraph renders
     anchors: list[Anchor] = field(default_factory=list)
+    code_spans: list[tuple[int, int]] = field(default_factory=list)  # inline code: no links
+
+    def in_code(self, offset: int) -> bool:
+        return any(start <= offset < end for start, end in self.code_spans)
 
 
 class ParaBuilder:
@@ -44,6 +48,7 @@ class ParaBuilder:
         self.paras: list[Para] = []
         self._cur = ""
         self._anchors: list[Anchor] = []
+        self._code: list[tuple[int, int]] = []
         self._blank = True
         self.code = False
         self.quote_group: int | None = None
@@ -66,6 +71,11 @@ class ParaBuilder:
         end = len(self._cur.rstrip(" "))
         if end > start:
             self._anchors.append(Anchor(start, end, href, self._cur[start:end], rel))
+
+    def add_code_span(self, start: int) -> None:
+        end = len(self._cur.rstrip(" "))
+        if end > start:
+            self._code.append((start, end))
 
     def line_break(self) -> None:
         """A soft break (``<br>``, a new line inside one block)."""
@@ -98,10 +108,12 @@ class ParaBuilder:
                     code=self.code,
                     embed=self.embed,
                     anchors=anchors,
+                    code_spans=[(a, min(b, len(text))) for a, b in self._code if a < len(text)],
                 )
             )
             self._blank = False
         self._cur = ""
         self._anchors = []
+        self._code = []
         if blank_after:
             self._blank = True

@@ -95,12 +95,27 @@ def _date(rest: str) -> tuple[str | None, bool]:
 _GLUED_YEAR = re.compile(r"((?:19|20)\d\d)(?=[^\W\d_])")
 
 
+# A CJK date written without spaces, so it may run into the next sentence:
+# 2024年6月15日据了解 (Chinese, Japanese), 2024년 7월 10일 (Korean).
+_CJK_DATE = re.compile(r"\s*(\d{4}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일])")
+
+
 def _leading_date(text: str) -> str | None:
-    """The longest run of words at the start of ``text`` that reads as a date.
-    A year glued to the next word ends the date there."""
-    glued = _GLUED_YEAR.search(text)
-    if glued and len(text[: glued.end(1)].split()) <= DATE_MAX_TOKENS:
-        text = text[: glued.end(1)]
+    """The longest run of words at the start of ``text`` that reads as a date;
+    failing that, a CJK date or the words up to a year glued to the next word
+    ("2017In")."""
+    cjk = _CJK_DATE.match(text)
+    if cjk and parse_tweet_date(cjk.group(1)) is not None:
+        return cjk.group(1)
+    found = _leading_words_date(text)
+    if found is None:
+        glued = _GLUED_YEAR.search(text)
+        if glued and len(text[: glued.end(1)].split()) <= DATE_MAX_TOKENS:
+            found = _leading_words_date(text[: glued.end(1)])
+    return found
+
+
+def _leading_words_date(text: str) -> str | None:
     tokens = text.split()[:DATE_MAX_TOKENS]
     for count in range(len(tokens), 0, -1):
         candidate = " ".join(tokens[:count])
@@ -177,26 +192,33 @@ def _last_sentences(text: str) -> str:
     return quote
 
 
+# A line that is only a label and the status URL: "Source : URL", "(Fonte: URL)".
+_SOURCE_LABEL = re.compile(r"\s*[(\[（【]?\s*(?:\w+\s*){1,3}[:：]\s*")
 # What may follow the status URL of a source line: a closing bracket and a colon.
-_SOURCE_TAIL = re.compile(r"[\s)\]»”\"']*[:：]\s*")
+_SOURCE_TAIL = re.compile(r"[\s)\]»”\"'）】」』]*[:：]\s*")
 
 
 def _source_line(paras: Sequence[Para], first: int, handle: str, used: set[int]) -> bool:
     """Does the paragraph above the quote introduce it with the tweet's own status
-    URL ("(source: https://twitter.com/h/status/ID):")? The URL must close it, with
-    only a bracket and a colon after it, and name the quoted account (or none)."""
+    URL ("(source: https://twitter.com/h/status/ID):", "Source : URL")? The URL must
+    close it, with only a bracket and a colon after it, or follow only a short
+    label; and it must name the quoted account (or none)."""
     j = first - 1
     if j < 0 or j in used or paras[j].code or paras[j].embed is not None:
         return False
     para = paras[j]
     spans = [(a.start, a.end, a.href) for a in para.anchors]
     spans += [(link.start, link.end, link.url) for link in find_links(para.text)]
-    statuses = [(end, parsed) for _, end, url in spans if (parsed := parse_status_url(url))]
+    statuses = [(start, end, parsed) for start, end, url in spans
+                if (parsed := parse_status_url(url))]
     if not statuses:
         return False
-    end, (named, _) = max(statuses, key=lambda item: item[0])
-    if not _SOURCE_TAIL.fullmatch(para.text[end:]):
-        return False  # the status URL must close the paragraph: "... (source: URL):"
+    start, end, (named, _) = max(statuses, key=lambda item: item[1])
+    closes = _SOURCE_TAIL.fullmatch(para.text[end:])  # "... (source: URL):"
+    labelled = (_SOURCE_LABEL.fullmatch(para.text[:start])  # "Source : URL"
+                and not para.text[end:].strip(" )]）】.,;:："))
+    if not (closes or labelled):
+        return False
     return named is None or named.casefold() == handle.casefold()
 
 

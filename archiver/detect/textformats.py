@@ -85,11 +85,27 @@ def one_line_paragraphs(paras: list[Para]) -> list[Para]:
     return paras
 
 
-def _inline(line: str) -> tuple[str, list[Anchor]]:
-    """Markdown inline markup -> text and anchors (offsets in the returned text)."""
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def _inline(line: str) -> tuple[str, list[Anchor], list[tuple[int, int]]]:
+    """Markdown inline markup -> text, anchors and code spans (offsets in the text).
+    A code span (`...`) keeps its words but holds no link."""
+    out, anchors, spans, cursor = "", [], [], 0
+    for match in _CODE_SPAN.finditer(line):
+        out = _inline_plain(line[cursor : match.start()], out, anchors)
+        spans.append((len(out), len(out) + len(match.group(2))))
+        out += match.group(2)
+        cursor = match.end()
+    out = _inline_plain(line[cursor:], out, anchors)
+    return _collapse(out, anchors, spans)
+
+
+def _inline_plain(line: str, out: str, anchors: list[Anchor]) -> str:
+    """Append ``line`` (no code in it) to ``out``, links as their labels."""
     line = _STRONG.sub(r"\2", line)
     line = _AUTOLINK.sub(r"\1", line)
-    out, anchors, cursor = "", [], 0
+    cursor = 0
     for match in _MD_LINK.finditer(line):
         out += _unescape(line[cursor : match.start()])
         label = _unescape(match.group(1).strip()) or match.group(2)
@@ -100,16 +116,16 @@ def _inline(line: str) -> tuple[str, list[Anchor]]:
         if not match.group(0).startswith("!"):
             anchors.append(Anchor(start, len(out), match.group(2), label))
         cursor = match.end()
-    out += _unescape(line[cursor:])
-    return _collapse(out, anchors)
+    return out + _unescape(line[cursor:])
 
 
 def _unescape(text: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
-def _collapse(text: str, anchors: list[Anchor]) -> tuple[str, list[Anchor]]:
-    """Collapse runs of white space and trim, moving anchor offsets with the text."""
+def _collapse(text: str, anchors: list[Anchor], spans: list[tuple[int, int]]
+              ) -> tuple[str, list[Anchor], list[tuple[int, int]]]:
+    """Collapse runs of white space and trim, moving offsets with the text."""
     out, moved, mapping = [], [], []
     for char in text:
         mapping.append(len(out))
@@ -127,7 +143,8 @@ def _collapse(text: str, anchors: list[Anchor]) -> tuple[str, list[Anchor]]:
         end = min(len(result), mapping[a.end] - lead)
         if end > start:
             moved.append(Anchor(start, end, a.href, result[start:end], a.rel))
-    return result, moved
+    code = [(max(0, mapping[a] - lead), min(len(result), mapping[b] - lead)) for a, b in spans]
+    return result, moved, [(a, b) for a, b in code if b > a]
 
 
 def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
@@ -196,13 +213,13 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
         elif not line.strip():
             group = None
         content = _LIST.sub("", _HEADING.sub("", line))
-        body, anchors = _inline(content)
+        body, anchors, code = _inline(content)
         if not body:
             blank = True
             i += 1
             continue
         paras.append(Para(text=body, blank_before=blank, gap=blank, quote_group=group,
-                          anchors=anchors))
+                          anchors=anchors, code_spans=code))
         blank = False
         i += 1
     return one_line_paragraphs(paras), embeds
@@ -238,29 +255,32 @@ def _table_cells(line: str) -> list[Para]:
     cells = _CELL_SPLIT.split(line.strip())[1:-1]
     paras: list[Para] = []
     for cell in cells:
-        body, anchors = _inline(cell.replace("\\|", "|"))
-        body, anchors = _breaks(body, anchors)
-        for piece, piece_anchors in zip(body, anchors, strict=True):
+        text, anchors, code = _inline(cell.replace("\\|", "|"))
+        for piece, piece_anchors, piece_code in _breaks(text, anchors, code):
             if piece:
                 paras.append(Para(text=piece, blank_before=True, gap=not paras,
-                                  anchors=piece_anchors))
+                                  anchors=piece_anchors, code_spans=piece_code))
     return paras
 
 
 _BR = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
 
 
-def _breaks(text: str, anchors: list[Anchor]) -> tuple[list[str], list[list[Anchor]]]:
+def _breaks(text: str, anchors: list[Anchor], code: list[tuple[int, int]]
+            ) -> list[tuple[str, list[Anchor], list[tuple[int, int]]]]:
     """Split a cell at its ``<br>`` tags (how tables write line breaks)."""
-    pieces, owned, cursor = [], [], 0
+    pieces, cursor = [], 0
     for match in [*_BR.finditer(text), None]:
         end = match.start() if match else len(text)
-        pieces.append(text[cursor:end])
-        owned.append([Anchor(a.start - cursor, a.end - cursor, a.href, a.text, a.rel)
-                      for a in anchors if cursor <= a.start < end])
+        pieces.append((
+            text[cursor:end],
+            [Anchor(a.start - cursor, a.end - cursor, a.href, a.text, a.rel)
+             for a in anchors if cursor <= a.start < end],
+            [(a - cursor, min(b, end) - cursor) for a, b in code if cursor <= a < end],
+        ))
         if match:
             cursor = match.end()
-    return pieces, owned
+    return pieces
 
 
 def _html_block(block: str, first_index: int) -> tuple[list[Para], list[Tag]]:
