@@ -276,3 +276,21 @@ def test_a_source_label_line_names_the_quote_below_it():
             "Pétards interdits cette nuit.\n— Ville de Strasbourg (@Strasbourg_demo) 31 décembre 2017\n")
     [cite] = detect(text, "text").citations
     assert (cite.kind, cite.tweet_id) == ("text", "947598348127430617")
+
+
+def test_a_newsletter_signed_with_its_own_account_is_not_a_citation():
+    text = ("De Lindewijker — Nieuwsbrief\nLees online: https://lindewijker.example/nb/17\n\n"
+            "Goedemorgen,\n\nDe markt gaat door.\n\nTot volgende week!\n— De redactie (@Lindewijker)\n\n"
+            "Volg ons: https://twitter.com/Lindewijker\n")
+    assert detect(text, "text").citations == ()
+
+
+def test_reference_style_markdown_links_name_the_tweet():
+    md = ("> Passeggiata a mare chiusa.\n> — Comune di Lerici (\\@ComuneLerici_d) "
+          "[2 novembre 2023][1]\n\nSee [the firefighters' post][vvf] too.\n\n"
+          "  [1]: https://twitter.com/ComuneLerici_d/status/1720048535661675718?ref_src=twsrc\n"
+          "  [vvf]: https://x.com/VVF_LaSpezia_d/status/1720444756239677547 \"VVF\"\n")
+    cites = detect(md, "markdown").citations
+    assert [(c.kind, c.handle, c.tweet_id) for c in cites] == [
+        ("text", "ComuneLerici_d", "1720048535661675718"),
+        ("reference", "VVF_LaSpezia_d", "1720444756239677547")]

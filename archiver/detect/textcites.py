@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -128,6 +129,7 @@ def find_text_citations(paras: Sequence[Para]) -> list[TextCitation]:
     """Every flattened citation in ``paras``; embeds and code are not looked at."""
     found: list[TextCitation] = []
     used: set[int] = set()
+    own = _own_accounts(paras)
     for i, para in enumerate(paras):
         if para.code or para.embed is not None:
             continue
@@ -139,7 +141,8 @@ def find_text_citations(paras: Sequence[Para]) -> list[TextCitation]:
             first = _quote_start(paras, i, used)
             lines = [paras[j].text.lstrip("> ").strip() for j in range(first, i)]
             quote = "\n".join(line for line in lines if line)
-            if date_text is None and not _has_evidence(quote, paras, first, i):
+            if date_text is None and (not _has_evidence(quote, paras, first, i)
+                                      or _signs_for_itself(match.group("handle"), quote, own)):
                 continue
             if _source_line(paras, first, match.group("handle"), used):
                 first -= 1  # the line naming the status belongs to the citation
@@ -220,6 +223,32 @@ def _source_line(paras: Sequence[Para], first: int, handle: str, used: set[int])
     if not (closes or labelled):
         return False
     return named is None or named.casefold() == handle.casefold()
+
+
+_PROFILE = re.compile(r"(?i)^(?:https?://)?(?:www\.|mobile\.)?(?:twitter|x)\.com/(\w{1,15})/?$")
+
+
+def _own_accounts(paras: Sequence[Para]) -> set[str]:
+    """Accounts the document presents as its own: one whose profile it links to
+    ("Follow us: https://x.com/Name") or named like its own site (name.example)."""
+    own: set[str] = set()
+    for para in paras:
+        urls = [a.href for a in para.anchors] + [link.url for link in find_links(para.text)]
+        for url in urls:
+            profile = _PROFILE.match(url.strip())
+            if profile:
+                own.add(profile.group(1).casefold())
+            host = urlsplit(url if "//" in url else "https://" + url).hostname or ""
+            labels = host.casefold().removeprefix("www.").split(".")
+            if len(labels) >= 2:
+                own.add(labels[-2].replace("-", ""))
+    return own
+
+
+def _signs_for_itself(handle: str, quote: str, own: set[str]) -> bool:
+    """An undated "— Team (@OwnAccount)" under a newsletter or a column is its
+    signature, unless what stands above carries a tweet's marks."""
+    return handle.casefold() in own and not _TWEET_EVIDENCE.search(quote)
 
 
 def _has_evidence(quote: str, paras: Sequence[Para], first: int, last: int) -> bool:

@@ -85,19 +85,55 @@ def one_line_paragraphs(paras: list[Para]) -> list[Para]:
     return paras
 
 
+# Reference-style links: "[text][label]", "[label][]", "[label]" with a definition
+# line "[label]: URL" elsewhere (pandoc, many converters, Medium exports).
+_REF_DEF = re.compile(r"^\s{0,3}\[([^\]\n]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*[\"')])?\s*$")
+_REF_LINK = re.compile(r"\[([^\]\n]+)\](?:\s?\[([^\]\n]*)\])?(?![(:])")
+
+
+def _definitions(lines: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    in_fence = False
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (match := _REF_DEF.match(line)):
+            found.setdefault(_label_key(match.group(1)), match.group(2))
+    return found
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _resolve_references(line: str, refs: dict[str, str]) -> str:
+    """Rewrite reference-style links whose label is defined as inline links."""
+    if not refs or "[" not in line:
+        return line
+
+    def swap(match: re.Match[str]) -> str:
+        text, label = match.group(1), match.group(2)
+        url = refs.get(_label_key(label or text))
+        return f"[{text}]({url})" if url else match.group(0)
+
+    return _REF_LINK.sub(swap, line)
+
+
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 
-def _inline(line: str) -> tuple[str, list[Anchor], list[tuple[int, int]]]:
+def _inline(line: str, refs: dict[str, str] | None = None
+            ) -> tuple[str, list[Anchor], list[tuple[int, int]]]:
     """Markdown inline markup -> text, anchors and code spans (offsets in the text).
     A code span (`...`) keeps its words but holds no link."""
     out, anchors, spans, cursor = "", [], [], 0
     for match in _CODE_SPAN.finditer(line):
-        out = _inline_plain(line[cursor : match.start()], out, anchors)
+        out = _inline_plain(_resolve_references(line[cursor : match.start()], refs or {}),
+                            out, anchors)
         spans.append((len(out), len(out) + len(match.group(2))))
         out += match.group(2)
         cursor = match.end()
-    out = _inline_plain(line[cursor:], out, anchors)
+    out = _inline_plain(_resolve_references(line[cursor:], refs or {}), out, anchors)
     return _collapse(out, anchors, spans)
 
 
@@ -152,6 +188,7 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
     paras: list[Para] = []
     embeds: list[Tag] = []
     lines = text.splitlines()
+    refs = _definitions(lines)
     blank, in_fence, group, groups = True, False, None, 0
     i = 0
     while i < len(lines):
@@ -199,7 +236,7 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
             continue
         if _TABLE_ROW.match(line) and not _QUOTE.match(line):
             if not _TABLE_RULE.match(line):
-                paras.extend(_table_cells(line))
+                paras.extend(_table_cells(line, refs))
             i, blank = i + 1, True
             continue
         quoted = _QUOTE.match(line)
@@ -213,7 +250,11 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
         elif not line.strip():
             group = None
         content = _LIST.sub("", _HEADING.sub("", line))
-        body, anchors, code = _inline(content)
+        if refs and _REF_DEF.match(content):  # a link definition is not text
+            blank = True
+            i += 1
+            continue
+        body, anchors, code = _inline(content, refs)
         if not body:
             blank = True
             i += 1
@@ -248,14 +289,14 @@ def _quoted_html_block(lines: list[str], i: int) -> tuple[int, str] | None:
     return j, "\n".join(block)
 
 
-def _table_cells(line: str) -> list[Para]:
+def _table_cells(line: str, refs: dict[str, str]) -> list[Para]:
     """One row of a Markdown table: every non-empty cell a paragraph of its own, so
     a quote and its attribution in one cell, or a quote in one cell and its
     attribution in the next, read as one citation, and other cells stay out."""
     cells = _CELL_SPLIT.split(line.strip())[1:-1]
     paras: list[Para] = []
     for cell in cells:
-        text, anchors, code = _inline(cell.replace("\\|", "|"))
+        text, anchors, code = _inline(cell.replace("\\|", "|"), refs)
         for piece, piece_anchors, piece_code in _breaks(text, anchors, code):
             if piece:
                 paras.append(Para(text=piece, blank_before=True, gap=not paras,
