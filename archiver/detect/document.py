@@ -111,9 +111,13 @@ def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:
     paras, infos, meta = _paragraphs(text, fmt, source_url)
 
     found: list[tuple[Position, Citation]] = []
+    rows: dict[int, list[int]] = {}
+    for i, para in enumerate(paras):
+        if para.embed is not None:
+            rows.setdefault(para.embed, []).append(i)
     for index, info in enumerate(infos):
-        rows = [i for i, p in enumerate(paras) if p.embed == index]
-        position = Position(rows[0], 0, len(paras[rows[-1]].text), rows[-1])
+        first, last = rows[index][0], rows[index][-1]
+        position = Position(first, 0, len(paras[last].text), last)
         found.append((position, _embed_citation(info, position)))
     for cite in find_text_citations(paras):
         position = Position(cite.first, cite.start, cite.end, cite.last)
@@ -152,7 +156,11 @@ def _tied(paras: Sequence[Para], found: list[tuple[Position, Citation]],
     found.sort(key=lambda item: (item[0].paragraph, item[0].start))
     citations = [c for _, c in found]
     links = linkrefs.collect(paras, citations, page_url=page_url)
-    return [_with_links(c, i, links) for i, c in enumerate(citations)], links
+    owned: dict[int, list[LinkRef]] = {}
+    for ref in links:
+        if ref.citation_index is not None:
+            owned.setdefault(ref.citation_index, []).append(ref)
+    return [_with_links(c, owned.get(i, [])) for i, c in enumerate(citations)], links
 
 
 # Quoted words next to a referenced tweet: "...", “...”, „...“, «...», ‹...›, 「...」.
@@ -237,8 +245,7 @@ def _dated(citation: Citation, language: str | None) -> Citation:
     return replace(citation, date=date, flags=tuple(flags))
 
 
-def _with_links(citation: Citation, index: int, links: Sequence[LinkRef]) -> Citation:
-    own = [r for r in links if r.citation_index == index]
+def _with_links(citation: Citation, own: Sequence[LinkRef]) -> Citation:
     inside = tuple(dict.fromkeys(
         [*citation.links, *(r.normalized for r in own if r.normalized != citation.status_url)]
     ))

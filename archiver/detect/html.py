@@ -14,10 +14,12 @@ import datetime as dt
 import json
 import re
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4 import (BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString,
+                 PageElement, Tag)
 
 from archiver.detect.embeds import find_embeds
 from archiver.detect.paragraphs import Anchor, Para, ParaBuilder
@@ -110,7 +112,19 @@ class _Walker:
         return False
 
     def walk(self, tag: Tag) -> None:
-        for node in tag.children:
+        """Every node under ``tag`` in document order, with an explicit stack (a page
+        nested thousands of levels deep must not exhaust Python's recursion limit).
+        Entering an element may push its children with an action to run after them."""
+        stack: list[tuple[Iterator[PageElement], Callable[[], None] | None]] = [
+            (iter(tag.children), None)]
+        while stack:
+            children, on_exit = stack[-1]
+            node = next(children, None)
+            if node is None:
+                stack.pop()
+                if on_exit is not None:
+                    on_exit()
+                continue
             if isinstance(node, Comment):
                 continue
             if isinstance(node, NavigableString):
@@ -118,47 +132,58 @@ class _Walker:
                 continue
             if not isinstance(node, Tag) or self.skip(node):
                 continue
-            index = self.embed_index.get(id(node))
-            if index is not None:
-                self.embed(node, index)
-            elif node.name == "br":
-                self.out.line_break()
-            elif node.name == "pre":
-                self.code(node)
-            elif node.name in INLINE_CODE_TAGS:
-                start = self.out.offset
-                self.walk(node)
-                self.out.add_code_span(start)
-            elif node.name == "a" and node.get("href"):
-                self.anchor(node)
-            elif node.name == "blockquote":
-                self.out.block_break()
-                saved, self.groups = self.out.quote_group, self.groups + 1
-                self.out.quote_group = self.groups
-                self.walk(node)
+            descend, after = self.enter(node)
+            if descend:
+                stack.append((iter(node.children), after))
+
+    def enter(self, node: Tag) -> tuple[bool, Callable[[], None] | None]:
+        """Start ``node``: whether to walk its children, and what to do after them."""
+        index = self.embed_index.get(id(node))
+        if index is not None:
+            return True, self.embed(index)
+        if node.name == "br":
+            self.out.line_break()
+        elif node.name == "pre":
+            self.code(node)
+        elif node.name in INLINE_CODE_TAGS:
+            start = self.out.offset
+            return True, lambda: self.out.add_code_span(start)
+        elif node.name == "a" and node.get("href"):
+            return True, self.anchor(node)
+        elif node.name == "blockquote":
+            self.out.block_break()
+            saved, self.groups = self.out.quote_group, self.groups + 1
+            self.out.quote_group = self.groups
+
+            def close_quote() -> None:
                 self.out.block_break()
                 self.out.quote_group = saved
-            elif node.name in BLOCK_TAGS:
-                self.out.block_break()
-                self.walk(node)
-                self.out.block_break()
-            elif node.name != "iframe":
-                self.walk(node)
 
-    def anchor(self, node: Tag) -> None:
+            return True, close_quote
+        elif node.name in BLOCK_TAGS:
+            self.out.block_break()
+            return True, self.out.block_break
+        elif node.name != "iframe":
+            return True, None
+        return False, None
+
+    def anchor(self, node: Tag) -> Callable[[], None]:
         start = self.out.offset
         flushed = len(self.out.paras)
-        self.walk(node)
-        href = str(node["href"]).strip()
-        if self.base_url and not href.startswith(("#", "mailto:", "javascript:", "data:")):
-            href = urljoin(self.base_url, href)
-        rel = node.get("rel")
-        rel_text = " ".join(rel) if isinstance(rel, list) else (str(rel) if rel else None)
-        if len(self.out.paras) > flushed:  # a card: the link wraps whole blocks
-            first = self.out.paras[flushed]
-            first.anchors.append(Anchor(0, len(first.text), href, first.text, rel_text))
-            return
-        self.out.add_anchor(start, href, rel_text)
+
+        def close() -> None:
+            href = str(node["href"]).strip()
+            if self.base_url and not href.startswith(("#", "mailto:", "javascript:", "data:")):
+                href = urljoin(self.base_url, href)
+            rel = node.get("rel")
+            rel_text = " ".join(rel) if isinstance(rel, list) else (str(rel) if rel else None)
+            if len(self.out.paras) > flushed:  # a card: the link wraps whole blocks
+                first = self.out.paras[flushed]
+                first.anchors.append(Anchor(0, len(first.text), href, first.text, rel_text))
+                return
+            self.out.add_anchor(start, href, rel_text)
+
+        return close
 
     def code(self, node: Tag) -> None:
         self.out.block_break()
@@ -166,15 +191,18 @@ class _Walker:
             if line.strip():
                 self.out.add_para(line.rstrip(), code=True)
 
-    def embed(self, node: Tag, index: int) -> None:
+    def embed(self, index: int) -> Callable[[], None]:
         self.out.block_break()
         before = len(self.out.paras)
         self.out.embed = index
-        self.walk(node)
-        self.out.block_break()
-        self.out.embed = None
-        if len(self.out.paras) == before:  # an embed with no text (iframe, amp stub)
-            self.out.add_para("", embed=index)
+
+        def close() -> None:
+            self.out.block_break()
+            self.out.embed = None
+            if len(self.out.paras) == before:  # an embed with no text (iframe, amp stub)
+                self.out.add_para("", embed=index)
+
+        return close
 
 
 def extract(soup: BeautifulSoup, base_url: str | None) -> tuple[list[Para], list[Tag]]:
