@@ -231,8 +231,8 @@ class HttpClient:
             return Fetch(url, exchange, tuple(hops))
         visited = [hop.url for hop in hops] + [current]
         if len(set(visited)) < len(visited):  # a cycle, not merely a long chain
-            raise errors.RedirectLoop(url, f"redirect loop after {len(hops)} hops "
-                                           f"(back to {_repeated(visited)})")
+            raise errors.RedirectLoop(url, f"redirect loop: more than {self.settings.max_redirects}"
+                                           f" redirects, back to {_repeated(visited)}")
         raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
 
     def _exchange(self, method: str, url: str, headers: dict[str, str], budget: _Budget,
