@@ -19,12 +19,14 @@ from archiver import __version__, render, report_html
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
 from archiver.net.errors import FetchError
+from archiver.net.providers.tweet import TWEET_STATES
 from archiver.services import check as check_service
 from archiver.services import report as report_service
 from archiver.services import runs
 from archiver.services.archive import ArchiveSummary
 from archiver.services.sources import SourceError, detect_source, read_source
-from archiver.store import queries
+from archiver.store import queries, tweet_queries
+from archiver.store.blobs import BlobStore
 from archiver.store.db import Database, DatabaseError, current_revision, upgrade
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -258,7 +260,8 @@ def links(ctx: click.Context, article: str | None, domain: str | None, kind: str
         rows = queries.links(session, article=article, domain=domain, kind=kind, state=state)
     render.output_rows(
         rows, fmt, fields=queries.LINK_FIELDS,
-        table_fields=("id", "kind", "url", "occurrences", "anchor_text", "state", "last_check"),
+        table_fields=("id", "kind", "url", "occurrences", "anchor_text", "state", "resolve_error",
+                      "last_check"),
         title=f"{len(rows)} link(s)",
     )
 
@@ -273,10 +276,28 @@ def articles(ctx: click.Context, fmt: str) -> None:
         rows = queries.articles(session)
     render.output_rows(
         rows, fmt, fields=queries.ARTICLE_FIELDS,
-        table_fields=("id", "title", "language", "citations", "links", "versions",
-                      "last_archived_at"),
+        table_fields=("id", "source", "title", "citations", "links", "last_archived_at"),
         title=f"{len(rows)} article(s)",
     )
+
+
+@main.command()
+@click.option("--handle", help="by this account (now, or as cited), with or without @")
+@click.option("--state", help=f"in this state ({', '.join(TWEET_STATES)})")
+@click.option("--article", help="cited by this article (id, URL or source)")
+@format_option
+@click.pass_context
+@user_errors
+def tweets(ctx: click.Context, handle: str | None, state: str | None, article: str | None,
+           fmt: str) -> None:
+    """List the tweets we hold: state and its evidence, author, text, media, citations."""
+    if state is not None and state not in TWEET_STATES:
+        fail(f"--state {state!r}: not a tweet state (one of {', '.join(TWEET_STATES)})")
+    with _database(ctx).reader() as session:
+        rows = tweet_queries.tweets(session, BlobStore(_settings(ctx).blob_dir), handle=handle,
+                                    state=state, article=article)
+    render.output_rows(rows, fmt, fields=tweet_queries.TWEET_FIELDS,
+                       table_fields=tweet_queries.TABLE_FIELDS, title=f"{len(rows)} tweet(s)")
 
 
 @main.command()

@@ -28,6 +28,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
+        if any(isinstance(v, dict) for v in value):  # objects stay readable: one JSON cell
+            return json.dumps(list(value), ensure_ascii=False, sort_keys=True)
         return " ".join(str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)

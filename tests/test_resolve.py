@@ -59,7 +59,10 @@ def test_seed_resolves_all_four_and_snapshots_them(home, db_url, seed_path, fake
     tweets = {t.id: t for t in rows(db_url, m.Tweet)}
     assert tweets[ds.PASHINYAN_ID].hashtags == ["ArmenianGenocide"]
     assert tweets[ds.SV_ID].provider == "syndication"
-    assert ds.JPOST_URL in cites["sfrantzman"]["links"]  # the expanded t.co target
+    links = {link["url"]: link for link in cites["sfrantzman"]["links"]}
+    assert ds.JPOST_URL in links  # the expanded t.co target
+    assert links[f"https://t.co/{ds.FRANTZMAN_CODE}"] == {
+        "url": f"https://t.co/{ds.FRANTZMAN_CODE}", "resolved_url": ds.JPOST_URL, "error": None}
 
     by_id = {c.tweet_id: c for c in rows(db_url, m.Citation)}
     assert by_id[ds.SV_ID].match_method == "pic_link"
@@ -207,7 +210,7 @@ def test_all_providers_down_marks_the_citation_failed_and_goes_on(home, db_url, 
 LINK_FAULTS = [
     ("redirect_to", {"url": "http://169.254.169.254/latest/meta-data/"}, "link_blocked_address"),
     ("redirect_to", {"url": "http://127.0.0.2:8080/"}, "link_blocked_address"),
-    ("redirect_loop", {}, "link_too_many_redirects"),
+    ("redirect_loop", {}, "link_redirect_loop"),
     ("hang", {"seconds": 8}, "link_timeout"),
 ]
 

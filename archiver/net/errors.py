@@ -49,3 +49,20 @@ class TooLarge(FetchError):
 
 class TooManyRedirects(FetchError):
     cause = "too_many_redirects"
+
+
+class RedirectLoop(TooManyRedirects):
+    """The hop budget ran out on a chain that came back to a URL it had visited."""
+
+    cause = "redirect_loop"
+
+
+# Why a link could not be followed, as kept in the database (``link.resolve_error``)
+# and shown by ``links`` and ``citations``: the cause, with two renamed for people.
+_REASONS = {"blocked_address": "refused_address", "too_many_redirects": "too_many_hops",
+            "error": "fetch_error"}
+
+
+def reason(exc: FetchError) -> str:
+    """The stable reason code for ``exc`` (``refused_address``, ``timeout``, ...)."""
+    return _REASONS.get(exc.cause, exc.cause)

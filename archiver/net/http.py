@@ -229,6 +229,10 @@ class HttpClient:
                 current = target
                 continue
             return Fetch(url, exchange, tuple(hops))
+        visited = [hop.url for hop in hops] + [current]
+        if len(set(visited)) < len(visited):  # a cycle, not merely a long chain
+            raise errors.RedirectLoop(url, f"redirect loop: more than {self.settings.max_redirects}"
+                                           f" redirects, back to {_repeated(visited)}")
         raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
 
     def _exchange(self, method: str, url: str, headers: dict[str, str], budget: _Budget,
@@ -342,6 +346,15 @@ def _shut(response: requests.Response) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _repeated(urls: list[str]) -> str:
+    seen: set[str] = set()
+    for url in urls:
+        if url in seen:
+            return url
+        seen.add(url)
+    return urls[-1]
 
 
 def _check_url(url: str) -> None:

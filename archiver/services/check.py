@@ -47,7 +47,8 @@ RECORD_EVERY = 64  # results recorded per transaction: what a kill can lose at m
 ERROR_OUTCOMES = {
     errors.Timeout: "timeout", errors.DNSFailure: "dns_error", errors.TLSFailure: "tls_error",
     errors.ConnectFailed: "connection_error", errors.BlockedAddress: "connection_error",
-    errors.TooManyRedirects: "server_error", errors.InvalidURL: "not_found",
+    errors.TooManyRedirects: "server_error", errors.RedirectLoop: "server_error",
+    errors.InvalidURL: "not_found",
 }
 
 

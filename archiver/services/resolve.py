@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from archiver.config import Settings
 from archiver.detect.links import classify_url, normalize_url, parse_status_url
-from archiver.net.errors import FetchError
+from archiver.net.errors import FetchError, reason
 from archiver.net.http import HttpClient
 from archiver.net.providers.tweet import Tweet
 from archiver.services.archive import upsert_link
@@ -135,7 +135,7 @@ class Resolver:
 
     def _resolve_short_link(self, link: m.Link, citation: m.Citation,
                             occurrence: m.LinkOccurrence) -> None:
-        if link.resolved_url and not self.refetch:
+        if link.resolved_url and not link.resolve_error and not self.refetch:
             return
         resolved_at = dt.datetime.now(dt.UTC)
         try:
@@ -145,6 +145,8 @@ class Resolver:
             self.stats.failures[f"link_{exc.cause}"] += 1
             hop = "" if exc.url == link.normalized else f" (at {exc.url})"
             self.stats.messages.append(f"{link.normalized}{hop}: {exc.message}")
+            link.resolve_error = reason(exc)
+            link.resolve_error_message = one_line(f"{exc.message}{hop}")
             return
         captures = self.recorder.fetch(fetch)
         for order, (exchange, capture) in enumerate(zip(fetch.exchanges, captures, strict=True)):
@@ -153,6 +155,13 @@ class Resolver:
                                            location=exchange.location, capture_id=capture.id))
         target = fetch.stopped_at or fetch.final_url
         link.resolved_url = target
+        link.resolve_error = link.resolve_error_message = None
+        if fetch.stopped_at is None and fetch.status >= 400:  # dead (404, 410) or refusing
+            link.resolved_url = target if fetch.hops else None
+            link.resolve_error = f"http_{fetch.status}"
+            link.resolve_error_message = one_line(f"HTTP {fetch.status} from {target}")
+            self.stats.failures[f"link_http_{fetch.status}"] += 1
+            self.stats.messages.append(f"{link.normalized}: {link.resolve_error_message}")
         expanded = fetch.exchanges[0].location
         if expanded and link.kind == "tco":
             self._add_expanded(fetch.exchanges[0].url, expanded, citation, occurrence)
@@ -305,6 +314,11 @@ class Resolver:
 VERIFY_FLAGS = frozenset({"handle_mismatch", "handle_renamed", "date_mismatch", "text_mismatch", "tweet_deleted",
                           "tweet_protected", "tweet_suspended", "tweet_withheld",
                           "tweet_not_found"})
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """A message fit for a table cell: one line, bounded."""
+    return " ".join(text.split())[:limit]
 
 
 def _tweet_value(row: m.Tweet) -> Tweet:

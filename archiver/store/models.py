@@ -180,6 +180,11 @@ class Link(Base):
     handle: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(32), default="unchecked")
     resolved_url: Mapped[str | None] = mapped_column(Text)
+    # Why the latest resolution of a short link failed: a stable code
+    # (refused_address, redirect_loop, timeout, http_404, ...) and one line for a
+    # person; cleared when a later resolution succeeds.
+    resolve_error: Mapped[str | None] = mapped_column(String(32))
+    resolve_error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)

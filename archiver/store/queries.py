@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -20,8 +22,8 @@ CITATION_FIELDS = (
     "position", "resolve_state", "match_method", "match_score", "tweet_state",
 )
 ARTICLE_FIELDS = (
-    "id", "identity", "url", "title", "language", "published", "authors", "format",
-    "citations", "links", "first_archived_at", "last_archived_at", "versions",
+    "id", "identity", "source", "path", "url", "title", "language", "published", "authors",
+    "format", "citations", "links", "first_archived_at", "last_archived_at", "versions",
 )
 
 
@@ -94,20 +96,22 @@ def citations(
     return [row for row in out if row["flags"]] if flagged else out
 
 
-def _citation_links(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
+def _citation_links(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each citation's links in order: where a short link went, or why it could not be followed."""
+    found: dict[int, list[dict[str, Any]]] = {}
     if not ids:
         return found
     stmt = (
-        select(m.LinkOccurrence.citation_id, m.Link.normalized)
+        select(m.LinkOccurrence.citation_id, m.Link)
         .join(m.Link, m.Link.id == m.LinkOccurrence.link_id)
         .where(m.LinkOccurrence.citation_id.in_(ids))
         .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start)
     )
-    for citation_id, url in session.execute(stmt):
-        found.setdefault(citation_id, [])
-        if url not in found[citation_id]:
-            found[citation_id].append(url)
+    for citation_id, link in session.execute(stmt):
+        links = found.setdefault(citation_id, [])
+        if all(item["url"] != link.normalized for item in links):
+            links.append({"url": link.normalized, "resolved_url": link.resolved_url,
+                          "error": link.resolve_error})
     return found
 
 
@@ -126,7 +130,7 @@ def _citation_dict(
     c: m.Citation,
     identity: str,
     tweet_state: str | None,
-    links: dict[int, list[str]],
+    links: dict[int, list[dict[str, Any]]],
     tags: dict[tuple[int, str], list[str]],
 ) -> dict[str, Any]:
     return {
@@ -142,7 +146,7 @@ def _citation_dict(
         "lang": c.lang,
         "tweet_id": c.tweet_id,
         "status_url": c.status_url,
-        "links": [u for u in links.get(c.id, []) if u != c.status_url],
+        "links": [link for link in links.get(c.id, []) if link["url"] != c.status_url],
         "hashtags": tags.get((c.id, "hashtag"), []),
         "mentions": tags.get((c.id, "mention"), []),
         "flags": list(c.flags or []),
@@ -179,20 +183,39 @@ def articles(session: Session) -> list[dict[str, Any]]:
         .group_by(m.ArticleVersion.article_id)
         .subquery()
     )
+    # Where the current version was read from: a file's capture URL is its
+    # absolute file:// URI, so a file archived by a relative path can be found again.
+    read_from = (
+        select(m.ArticleVersion.id, m.Capture.url)
+        .join(m.Capture, m.Capture.id == m.ArticleVersion.capture_id)
+        .subquery()
+    )
     stmt = (
-        select(m.Article, cites.c.n, links.c.n, versions.c.n)
+        select(m.Article, cites.c.n, links.c.n, versions.c.n, read_from.c.url)
         .outerjoin(cites, cites.c.article_id == m.Article.id)
         .outerjoin(links, links.c.article_id == m.Article.id)
         .outerjoin(versions, versions.c.article_id == m.Article.id)
+        .outerjoin(read_from, read_from.c.id == m.Article.current_version_id)
         .order_by(m.Article.id)
     )
-    return [_article_dict(a, n_c or 0, n_l or 0, n_v or 0) for a, n_c, n_l, n_v in session.execute(stmt)]
+    return [_article_dict(a, n_c or 0, n_l or 0, n_v or 0, file_path(read))
+            for a, n_c, n_l, n_v, read in session.execute(stmt)]
 
 
-def _article_dict(a: m.Article, n_cites: int, n_links: int, n_versions: int) -> dict[str, Any]:
+def file_path(capture_url: str | None) -> str | None:
+    """The local path a ``file://`` capture URL names; None for URLs and stdin."""
+    if not capture_url or not capture_url.startswith("file://"):
+        return None
+    return url2pathname(urlsplit(capture_url).path)
+
+
+def _article_dict(a: m.Article, n_cites: int, n_links: int, n_versions: int,
+                  path: str | None) -> dict[str, Any]:
     return {
         "id": a.id,
         "identity": a.identity,
+        "source": a.source,
+        "path": path,
         "url": a.canonical_url or a.url,
         "title": a.title,
         "language": a.language,
@@ -219,7 +242,7 @@ def article_detail(session: Session, ref: str) -> dict[str, Any]:
 LINK_FIELDS = (
     "id", "url", "kind", "domain", "state", "resolved_url", "articles", "occurrences",
     "first_article", "paragraph", "anchor_text", "rel", "citation_id", "snapshot_capture_id",
-    "snapshot_error", "last_check", "last_checked_at",
+    "snapshot_error", "resolve_error", "resolve_error_message", "last_check", "last_checked_at",
 )
 
 
@@ -265,7 +288,8 @@ def links(
             "occurrences": len(occurrences[link.id]), "first_article": first.article_id,
             "paragraph": first.paragraph, "anchor_text": first.anchor_text, "rel": first.rel,
             "citation_id": first.citation_id, "snapshot_capture_id": link.snapshot_capture_id,
-            "snapshot_error": link.snapshot_error,
+            "snapshot_error": link.snapshot_error, "resolve_error": link.resolve_error,
+            "resolve_error_message": link.resolve_error_message,
             "last_check": check.outcome if check else None,
             "last_checked_at": iso_utc(check.checked_at) if check else None,
         })
