@@ -28,6 +28,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (dict, list)) for v in value):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
         return " ".join(str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -156,6 +158,7 @@ def resolve_report(result: RunResult) -> None:
         {"what": "citations looked at", "value": stats.citations},
         {"what": "tweets resolved", "value": stats.resolved},
         {"what": "citations unresolved", "value": stats.unresolved},
+        {"what": "citations ambiguous", "value": stats.ambiguous},
         {"what": "tweets by state", "value": states},
         {"what": "media saved", "value": stats.media_saved},
         {"what": "bytes saved", "value": stats.bytes_saved},
