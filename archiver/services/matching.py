@@ -150,18 +150,18 @@ def choose(cited: Cited, found: Iterable[Known], *, threshold: float = THRESHOLD
     ranked = _ranked(cited, [t for t in found if t.text])
     kept = tuple(_kept(t, s, ranked) for t, s in ranked)
     if not ranked or ranked[0][1] < threshold:
-        best = ranked[0][1] if ranked else None
+        best = round(ranked[0][1], 1) if ranked else None
         return Decision(None, "unresolved", best, (), kept)
     top, best = ranked[0]
     if any(best - score < margin for _, score in ranked[1:]):
-        return Decision(None, "ambiguous", best, ("ambiguous",), kept)
-    return Decision(top.tweet_id, "resolved", best,
+        return Decision(None, "ambiguous", round(best, 1), ("ambiguous",), kept)
+    return Decision(top.tweet_id, "resolved", round(best, 1),
                     tuple(disagreements(cited, top, threshold=threshold)), kept)
 
 
 def _ranked(cited: Cited, found: Sequence[Known]) -> list[tuple[Known, float]]:
     unique = {t.tweet_id: t for t in found}
-    scored = [(t, round(similarity(cited.quote, t.text or ""), 1)) for t in unique.values()]
+    scored = [(t, similarity(cited.quote, t.text or "")) for t in unique.values()]
     # Best first; equal scores oldest first, so the order never depends on the crawl.
     return sorted(scored, key=lambda p: (-p[1], _id_key(p[0].tweet_id)))
 
@@ -174,7 +174,7 @@ def _kept(tweet: Known, score: float, ranked: list[tuple[Known, float]]) -> dict
     """A candidate as stored on the citation: enough to judge it without looking it up."""
     when = created(tweet)
     out: dict[str, Any] = {
-        "tweet_id": tweet.tweet_id, "score": score, "handle": tweet.handle,
+        "tweet_id": tweet.tweet_id, "score": round(score, 1), "handle": tweet.handle,
         "created_at": when.isoformat().replace("+00:00", "Z") if when else None,
         "text": tweet.text,
     }
