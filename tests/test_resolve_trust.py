@@ -101,6 +101,17 @@ def test_renamed_account_cited_by_its_old_handle_without_a_link(home, db_url, tm
                for u in urls)
 
 
+def test_a_capture_under_the_cited_handle_showing_another_account_is_a_mismatch(
+        home, db_url, tmp_path, fakeweb):
+    # The Wayback index lists the tweet under @baku_observer, but the captured page
+    # shows its real author: the quote is misattributed, not the account renamed.
+    doc = _doc(tmp_path, "Stepanakert after tonight's shelling.",
+               "— Baku Observer (@baku_observer) October 1, 2020")
+    [cite] = _archive(home, db_url, doc, fakeweb)
+    assert cite["tweet_id"] == ds.RENAMED_ID and cite["match_method"] == "search"
+    assert cite["flags"] == ["handle_mismatch"]
+
+
 def test_a_status_url_typed_with_another_handle_is_a_mismatch(home, db_url, tmp_path,
                                                               fakeweb):
     # twitter.com serves a tweet under any handle: the article's own URL proves nothing.

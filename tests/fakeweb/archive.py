@@ -107,6 +107,11 @@ def add_captures(data: FakeData) -> None:
     caps.append(Capture(f"https://x.com/caucasus_watch/status/{ds.SHELL_ONLY_ID}",
                         "20240301120000", 200, "text/html", shell,
                         _orig_headers("20240301120000", shell, "text/html; charset=utf-8")))
+    # A crawler followed a link naming the wrong account; twitter.com served the tweet
+    # anyway, under its author's name (200 rather than a redirect: UNCONFIRMED).
+    caps.append(_status_capture(
+        data, ds.RENAMED_ID, "20201002101500",
+        url=f"https://twitter.com/baku_observer/status/{ds.RENAMED_ID}"))
     # Renamed user: captured under the old handle.
     caps.append(_status_capture(data, ds.RENAMED_ID, "20201001190000"))
     # The seed article itself, the night it was published.
