@@ -161,3 +161,23 @@ def test_an_unflagged_claim_is_one_a_fact_checker_can_trust(
     for other in found:
         if other.tweet_id != claimed.tweet_id and other.text:
             assert best - similarity(quote, other.text) >= margin
+
+
+@settings(max_examples=300, deadline=None)
+@given(quote=TEXTS, cited_handle=st.none() | HANDLES, offset=OFFSETS,
+       found=candidates().filter(bool), threshold=st.floats(min_value=50, max_value=100))
+def test_no_disagreement_goes_unflagged(quote: str, cited_handle: str | None, offset: int,
+                                        found: list[Known], threshold: float) -> None:
+    """The check every claimed tweet passes (status URL, link or search alike)."""
+    cited = Cited(quote, cited_handle, DAY + dt.timedelta(days=offset // 24))
+    tweet = found[0]
+    flags = disagreements(cited, tweet, threshold=threshold)
+    if cited_handle and tweet.handle and cited_handle.casefold() != tweet.handle.casefold():
+        assert {"handle_mismatch", "handle_renamed"} & set(flags)
+    assert tweet.created_at is not None and cited.date is not None
+    if abs((tweet.created_at.date() - cited.date).days) > 1:
+        assert "date_mismatch" in flags
+    if quote.strip() and tweet.text and similarity(quote, tweet.text) < threshold:
+        assert "text_mismatch" in flags
+    if tweet.state != "available":
+        assert f"tweet_{tweet.state}" in flags
