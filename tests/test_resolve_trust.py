@@ -167,3 +167,21 @@ def test_a_tweet_one_service_still_shows_is_not_deleted(home, db_url, tmp_path, 
     cites = _archive(home, db_url, doc, fakeweb)
     [cite] = [c for c in cites if c["tweet_id"] == ds.FRANTZMAN_ID]
     assert cite["tweet_state"] == "available" and cite["tweet_evidence"] is None
+
+
+def test_an_embed_written_under_the_old_handle_is_evidence_of_a_rename(home, db_url, tmp_path,
+                                                                       fakeweb):
+    # Twitter wrote the embed markup, handle and status URL, when the tweet was embedded;
+    # no Wayback capture is needed (and none is left to find).
+    fakeweb.data.captures = [c for c in fakeweb.data.captures if ds.RENAMED_ID not in c.original]
+    path = tmp_path / "story.html"
+    path.write_text(
+        "<html><head><title>Night in Stepanakert</title></head><body><article>"
+        "<p>What the city looked like after the shelling.</p>"
+        '<blockquote class="twitter-tweet"><p lang="en" dir="ltr">Stepanakert after '
+        "tonight&#39;s shelling.</p>&mdash; Karabakh Now (@KarabakhNow2020) "
+        f'<a href="https://twitter.com/KarabakhNow2020/status/{ds.RENAMED_ID}?ref_src=twsrc'
+        '%5Etfw">October 1, 2020</a></blockquote></article></body></html>', encoding="utf-8")
+    [cite] = _archive(home, db_url, str(path), fakeweb)
+    assert cite["kind"] == "embed" and cite["tweet_id"] == ds.RENAMED_ID
+    assert cite["flags"] == ["handle_renamed"]

@@ -306,8 +306,8 @@ class Resolver:
         """Evidence that the account was renamed from the cited handle:
 
         - a status URL Twitter itself wrote with that handle for this tweet (a
-          pic.twitter.com or t.co target; t.co keeps the URL as posted, the
-          services answer with the current name), or
+          pic.twitter.com or t.co target, or the URL in embed markup; t.co keeps
+          the URL as posted, the services answer with the current name), or
         - a Wayback capture of the tweet under the cited handle whose page (or
           archived JSON) shows the same user id as the services give now.
 
@@ -317,6 +317,10 @@ class Resolver:
         stmt = select(m.Link.handle).where(m.Link.tweet_id == tweet.id,
                                            m.Link.kind.in_(SHORT_KINDS))
         if any(matching.same_handle(h, citation.handle) for h in self.session.scalars(stmt)):
+            return True
+        embedded = parse_status_url(citation.status_url or "") if citation.kind == "embed" else None
+        if embedded and embedded[1] == tweet.id and matching.same_handle(embedded[0],
+                                                                          citation.handle):
             return True
         if not tweet.user_id:
             return False
