@@ -185,3 +185,12 @@ def test_an_embed_written_under_the_old_handle_is_evidence_of_a_rename(home, db_
     [cite] = _archive(home, db_url, str(path), fakeweb)
     assert cite["kind"] == "embed" and cite["tweet_id"] == ds.RENAMED_ID
     assert cite["flags"] == ["handle_renamed"]
+
+
+def test_a_quote_found_only_in_a_retweet_is_flagged(home, db_url, tmp_path, fakeweb):
+    # The account only repeated @Pres_Artsakh's words: claimed, but never silently.
+    doc = _doc(tmp_path, "Our soldiers are holding every position along the front line tonight.",
+               "— Artsakh Updates (@artsakh_updates) October 1, 2020")
+    [cite] = _archive(home, db_url, doc, fakeweb)
+    assert cite["tweet_id"] == ds.RETWEET_ID and cite["flags"] == ["retweet"]
+    assert cite["candidates"][0]["retweet_of"] == "Pres_Artsakh"

@@ -93,7 +93,8 @@ def add_captures(data: FakeData) -> None:
                         "20210315120000", 404, "text/html", gone,
                         _orig_headers("20210315120000", gone)))
     # A thread that begins alike, and a tweet with the account's own quote of it.
-    for tweet_id in (ds.THREAD_1_ID, ds.THREAD_2_ID, ds.WATER_ID, ds.WATER_QUOTE_ID):
+    for tweet_id in (ds.THREAD_1_ID, ds.THREAD_2_ID, ds.WATER_ID, ds.WATER_QUOTE_ID,
+                     ds.RETWEET_ID):
         caps.append(_status_capture(data, tweet_id, _later(tweet_id, data, 12)))
     # Deleted, known only from its archived syndication answer (the CDX row of
     # the JSON, fetched by a crawler the day it was posted).

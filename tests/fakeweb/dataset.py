@@ -56,6 +56,8 @@ THREAD_2_ID = snowflake(utc("2020-10-01T20:03:40.910"), 77824)
 WATER_ID = snowflake(utc("2020-10-01T10:15:03.120"), 77824)
 WATER_QUOTE_ID = snowflake(utc("2020-10-01T21:44:19.604"), 77824)
 WATER_QUOTE_CODE = "Wq8Zr2Lm4K"
+# An old-style retweet ("RT @h: ..."): the words are another account's.
+RETWEET_ID = snowflake(utc("2020-10-01T16:31:08.222"), 77824)
 # Deleted, and known only from an archived syndication answer (no status page).
 DELETED_JSON_ID = snowflake(utc("2020-10-01T11:05:47.880"), 397312)
 # Never existed; the Wayback Machine holds only an x.com app shell for its URL,
@@ -216,6 +218,9 @@ def _tweets() -> list[Tweet]:
           f"off since this morning. https://t.co/{WATER_QUOTE_CODE}",
           utc("2020-10-01T21:44:19"), THREAD_HANDLE, quoted=WATER_ID, links=[Link(
               WATER_QUOTE_CODE, f"https://twitter.com/{THREAD_HANDLE}/status/{WATER_ID}")]),
+        t(RETWEET_ID, "1310000222333444555", "RT @Pres_Artsakh: Our soldiers are holding"
+          " every position along the front line tonight.", utc("2020-10-01T16:31:08"),
+          THREAD_HANDLE),
         t(DELETED_JSON_ID, "1224301456223834112", "Drone strike on a convoy near Hadrut, "
           "footage circulating. #Karabakh", utc("2020-10-01T11:05:47"), "caucasus_watch",
           state="deleted"),
