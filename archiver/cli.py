@@ -348,7 +348,8 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
         assert stats is not None
         render.print_json_line({
             "citations": stats.citations, "resolved": stats.resolved,
-            "unresolved": stats.unresolved, "tweets": dict(stats.tweets),
+            "unresolved": stats.unresolved, "ambiguous": stats.ambiguous,
+            "tweets": dict(stats.tweets),
             "media_saved": stats.media_saved, "bytes_saved": stats.bytes_saved,
             "links_expanded": stats.links_expanded, "failures": dict(stats.failures),
             "problems": list(dict.fromkeys(stats.messages)), "warc": result.warc,

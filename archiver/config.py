@@ -43,6 +43,7 @@ class Settings:
     wayback_base: str = "https://web.archive.org"
     wayback_availability_base: str = "https://archive.org"
     match_threshold: float = 80.0
+    match_margin: float = 5.0
     with_links: bool = False
     drift_threshold: float = 0.8
     dead_after_failures: int = 3
@@ -92,6 +93,8 @@ SETTINGS_HELP: dict[str, str] = {
     "wayback_base": "Wayback Machine (CDX and replays)",
     "wayback_availability_base": "Wayback availability API",
     "match_threshold": "lowest text similarity (0-100) to accept a searched tweet",
+    "match_margin": "a searched tweet is claimed only if every other candidate scores this "
+    "many points less; closer ones make the citation ambiguous",
     "with_links": "archive: keep a copy of every outbound link by default (true/false)",
     "drift_threshold": "check: main-text similarity (0-1) below which a page has drifted",
     "dead_after_failures": "check: failed checks (404/410, soft 404, DNS) before a link is dead",

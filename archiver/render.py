@@ -28,7 +28,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        if any(isinstance(v, dict) for v in value):  # objects stay readable: one JSON cell
+        if any(isinstance(v, (dict, list)) for v in value):  # objects: one JSON cell
             return json.dumps(list(value), ensure_ascii=False, sort_keys=True)
         return " ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -158,6 +158,7 @@ def resolve_report(result: RunResult) -> None:
         {"what": "citations looked at", "value": stats.citations},
         {"what": "tweets resolved", "value": stats.resolved},
         {"what": "citations unresolved", "value": stats.unresolved},
+        {"what": "citations ambiguous", "value": stats.ambiguous},
         {"what": "tweets by state", "value": states},
         {"what": "media saved", "value": stats.media_saved},
         {"what": "bytes saved", "value": stats.bytes_saved},

@@ -129,9 +129,15 @@ def test_every_tweet_state_is_recorded_with_its_evidence(home, db_url, tmp_path,
     result = run(home, db_url, "archive", _doc(tmp_path, urls), env=web_env(fakeweb))
     assert result.exit_code == 0, result.output
     tweets = {t.id: t for t in rows(db_url, m.Tweet)}
-    assert tweets[ds.DELETED_ID].state == "not_found"  # the live services cannot tell
-    assert tweets[ds.DELETED_ID].text  # but the Wayback Machine kept the words
+    # Every service answers 404, and the Wayback Machine shows it existed: deleted.
+    assert tweets[ds.DELETED_ID].state == "deleted"
+    assert tweets[ds.DELETED_ID].text  # the Wayback Machine kept the words
     assert tweets[ds.DELETED_ID].provider == "wayback"
+    evidence = tweets[ds.DELETED_ID].evidence
+    assert evidence["wayback"]["timestamp"] == "20201001140210"
+    assert evidence["wayback"]["url"].endswith(f"/caucasus_watch/status/{ds.DELETED_ID}")
+    assert [(s["provider"], s["status"]) for s in evidence["live"]] == [
+        ("syndication", 404), ("fxtwitter", 404), ("oembed", 404)]
     assert tweets[ds.PROTECTED_ID].state == "protected"
     assert tweets[ds.SUSPENDED_ID].state == "not_found"
     assert tweets[ds.WITHHELD_ID].state == "withheld"
@@ -139,7 +145,7 @@ def test_every_tweet_state_is_recorded_with_its_evidence(home, db_url, tmp_path,
     assert all(t.capture_id for t in tweets.values())  # the answer that showed it is kept
     flagged = run_json(home, db_url, "citations", "--flagged")
     assert {f for c in flagged for f in c["flags"]} >= {"tweet_protected", "tweet_withheld",
-                                                      "tweet_not_found"}
+                                                      "tweet_not_found", "tweet_deleted"}
 
 
 def test_renamed_account_is_not_a_misattribution(home, db_url, tmp_path, fakeweb):

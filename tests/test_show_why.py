@@ -150,7 +150,7 @@ def test_tweets_show_state_evidence_author_media_and_citations(home, db_url, see
 
     # gone from the live services, its words from the Wayback Machine: every step shown
     gone = listed[ds.DELETED_ID]
-    assert gone["state"] in ("not_found", "deleted") and gone["text"]
+    assert gone["state"] == "deleted" and gone["text"]
     assert gone["provider"] == "wayback"
     said = [(e["service"], e["status"]) for e in gone["evidence"]]
     assert ("syndication", 404) in said and ("wayback", 200) in said
@@ -172,7 +172,9 @@ def test_tweets_filters(home, db_url, seed_path, held):
                                                  key=int)
     in_seed = run_json(home, db_url, "tweets", "--article", str(seed_path))
     assert {t["id"] for t in in_seed} == set(ds.SEED_IDS.values())  # not the candidates
-    assert run_json(home, db_url, "tweets", "--state", "deleted") == []
+    # known from the Wayback index, 404 everywhere now: deleted, with its evidence
+    [deleted] = run_json(home, db_url, "tweets", "--state", "deleted")
+    assert deleted["id"] == ds.DELETED_ID
 
 
 def test_tweets_in_every_format(home, db_url, held):

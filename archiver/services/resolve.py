@@ -8,12 +8,13 @@ For each pending citation of each article's current version:
    An expanded t.co target becomes a link of its own on the citation.
 2. The tweet is the one a status URL or pic link names; failing that, the
    Wayback CDX index of the handle's statuses gives candidates posted within a
-   day of the cited date, and the one whose text matches the quote best is
-   taken when it scores above ``match_threshold``; otherwise the candidates are
-   kept on the citation for a person to judge.
+   day of the cited date, and ``matching.choose`` claims the one whose text
+   matches the quote clearly best, or none (``unresolved``, ``ambiguous``),
+   keeping every candidate on the citation for a person to judge.
 3. The tweet's data comes from the providers, its media is streamed to blobs.
 4. The citation is checked against its tweet (handle, date, text) and any
    disagreement is flagged: a misattributed quote is a finding, not an error.
+   The rules of 2 and 4 live in ``matching`` (pure); this module fetches.
 
 Nothing already stored is fetched again unless ``refetch`` is asked.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import select
@@ -34,7 +35,9 @@ from archiver.detect.links import classify_url, normalize_url, parse_status_url
 from archiver.net.errors import FetchError, reason
 from archiver.net.http import HttpClient
 from archiver.net.providers.tweet import Tweet
+from archiver.services import matching
 from archiver.services.archive import upsert_link
+from archiver.services.matching import VERIFY_FLAGS
 from archiver.services.recorder import Recorder
 from archiver.services.tweets import Answer, TweetFetcher, similarity
 from archiver.store import models as m
@@ -50,6 +53,7 @@ class ResolveStats:
     citations: int = 0
     resolved: int = 0
     unresolved: int = 0
+    ambiguous: int = 0
     tweets: Counter[str] = field(default_factory=Counter)
     media_saved: int = 0
     bytes_saved: int = 0
@@ -77,7 +81,7 @@ class Resolver:
     def pending(self, article_ids: list[int] | None, retry_failed: bool) -> list[m.Citation]:
         states = ["pending"] + (["failed", "unresolved"] if retry_failed else [])
         if self.refetch:
-            states += ["resolved", "failed", "unresolved"]
+            states += ["resolved", "failed", "unresolved", "ambiguous"]
         stmt = (
             select(m.Citation)
             .join(m.Article, m.Article.id == m.Citation.article_id)
@@ -107,14 +111,16 @@ class Resolver:
             if link.kind in SHORT_KINDS:
                 self._resolve_short_link(link, citation, occurrence)
         tweet_id, method = self._named_tweet(citation, [link for link, _ in links])
+        decision = None
         if tweet_id is None and citation.handle and citation.cited_date:
-            tweet_id, method = self._search(citation)
+            decision = self._search(citation)
+            tweet_id, method = decision.tweet_id, "search"
         if tweet_id is None:
-            citation.resolve_state = "unresolved"
-            self.stats.unresolved += 1
+            self._unclaimed(citation, ambiguous=decision is not None
+                            and decision.state == "ambiguous")
             return
         citation.tweet_id = tweet_id
-        citation.match_method = citation.match_method if method == "search" else method
+        citation.match_method = method
         tweet = self._tweet(tweet_id, citation.handle)
         if tweet is None:
             citation.resolve_state = "failed"
@@ -192,7 +198,9 @@ class Resolver:
 
     def _named_tweet(self, citation: m.Citation,
                      links: list[m.Link]) -> tuple[str | None, str | None]:
-        if citation.tweet_id:
+        # A tweet the article itself names (embed, status URL), not one a
+        # previous run found by search or through a link: those are found again.
+        if citation.tweet_id and citation.match_method in (None, "status_url"):
             return citation.tweet_id, "status_url"
         handle = (citation.handle or "").casefold()
         for link in links:
@@ -200,20 +208,36 @@ class Resolver:
                 return link.tweet_id, f"{link.kind}_link"
         return None, None
 
-    def _search(self, citation: m.Citation) -> tuple[str | None, str | None]:
+    def _search(self, citation: m.Citation) -> matching.Decision:
+        """Ask ``matching.choose`` about the account's archived tweets of the day;
+        every candidate is kept on the citation, whatever is decided."""
         assert citation.handle and citation.cited_date
-        scored: list[tuple[float, str]] = []
+        found = []
         for candidate in self.fetcher.candidates(citation.handle, citation.cited_date):
             answer = self._tweet_answer(candidate, citation.handle)
-            if answer.tweet.text:
-                scored.append((similarity(citation.quote_text, answer.tweet.text), candidate))
-        scored.sort(reverse=True)
-        citation.candidates = [{"tweet_id": t, "score": round(s, 1)} for s, t in scored[:5]]
-        if scored and scored[0][0] >= self.settings.match_threshold:
-            citation.match_method = "search"
-            citation.match_score = round(scored[0][0], 1)
-            return scored[0][1], "search"
-        return None, None
+            found.append(_known(answer.tweet))
+        decision = matching.choose(_cited(citation), found,
+                                   threshold=self.settings.match_threshold,
+                                   margin=self.settings.match_margin)
+        citation.candidates = list(decision.candidates) or None
+        if decision.tweet_id is not None:
+            citation.match_score = decision.score
+        return decision
+
+    def _unclaimed(self, citation: m.Citation, *, ambiguous: bool) -> None:
+        """No tweet claimed: clear what an earlier run claimed, say why."""
+        citation.tweet_id = None
+        citation.match_method = None
+        citation.match_score = None
+        flags = [f for f in (citation.flags or []) if f not in VERIFY_FLAGS]
+        citation.flags = flags + (["ambiguous"] if ambiguous else [])
+        citation.resolve_error = None
+        if ambiguous:
+            citation.resolve_state = "ambiguous"
+            self.stats.ambiguous += 1
+        else:
+            citation.resolve_state = "unresolved"
+            self.stats.unresolved += 1
 
     # -- tweets and media ----------------------------------------------------
     def _tweet_answer(self, tweet_id: str, handle: str | None) -> Answer:
@@ -241,6 +265,10 @@ class Resolver:
         row.provider = t.provider
         row.capture_id = answer.capture.id if answer.capture is not None else row.capture_id
         row.fetched_at = dt.datetime.now(dt.UTC)
+        if t.state == "available":
+            row.evidence = None
+        elif answer.evidence is not None:
+            row.evidence = answer.evidence
         for name in ("handle", "user_id", "author_name", "text", "created_at", "lang",
                      "reply_to_id", "quoted_id", "detail"):
             value = getattr(t, name)
@@ -283,37 +311,58 @@ class Resolver:
         self.stats.media_saved += 1
 
     # -- verification --------------------------------------------------------
-    def _was_named(self, tweet_id: str, handle: str) -> bool:
-        """Did a status URL of this tweet (a pic or t.co target, an embed) carry
-        ``handle``? Then the account was renamed since: t.co keeps the URL as it
-        was posted, the providers answer with the current screen name."""
-        stmt = select(m.Link.handle).where(m.Link.tweet_id == tweet_id)
-        return any((h or "").casefold() == handle.casefold() for h in self.session.scalars(stmt))
+    def _renamed(self, citation: m.Citation, tweet: m.Tweet) -> bool:
+        """Evidence that the account was renamed from the cited handle:
+
+        - a status URL Twitter itself wrote with that handle for this tweet (a
+          pic.twitter.com or t.co target, or the URL in embed markup; t.co keeps
+          the URL as posted, the services answer with the current name), or
+        - a Wayback capture of the tweet under the cited handle whose page (or
+          archived JSON) shows the same user id as the services give now.
+
+        A status URL typed in the article is no evidence: twitter.com serves a
+        tweet under any handle."""
+        assert citation.handle
+        stmt = select(m.Link.handle).where(m.Link.tweet_id == tweet.id,
+                                           m.Link.kind.in_(SHORT_KINDS))
+        if any(matching.same_handle(h, citation.handle) for h in self.session.scalars(stmt)):
+            return True
+        embedded = parse_status_url(citation.status_url or "") if citation.kind == "embed" else None
+        if embedded and embedded[1] == tweet.id and matching.same_handle(embedded[0],
+                                                                          citation.handle):
+            return True
+        if not tweet.user_id:
+            return False
+        copy = self.fetcher.archived(tweet.id, citation.handle)
+        return copy is not None and matching.renamed(citation.handle, tweet.user_id,
+                                                     copy.tweet.handle, copy.tweet.user_id)
 
     def _verify(self, citation: m.Citation, tweet: m.Tweet) -> None:
+        """Flag every disagreement between the citation and its tweet (every path
+        that claims a tweet comes through here)."""
+        renamed = bool(citation.handle and tweet.handle
+                       and not matching.same_handle(citation.handle, tweet.handle)
+                       and self._renamed(citation, tweet))
+        known = replace(_known(_tweet_value(tweet)), renamed_from_cited=renamed)
         flags = [f for f in (citation.flags or []) if f not in VERIFY_FLAGS]
-        if citation.handle and tweet.handle and citation.handle.casefold() != tweet.handle.casefold():
-            flags.append("handle_renamed" if self._was_named(tweet.id, citation.handle)
-                         else "handle_mismatch")
-        if citation.cited_date and tweet.created_at:
-            created = tweet.created_at
-            created = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
-            if abs((created.date() - citation.cited_date).days) > 1:
-                flags.append("date_mismatch")
-        if citation.quote_text and tweet.text:
-            score = similarity(citation.quote_text, tweet.text)
-            if citation.match_score is None:
-                citation.match_score = round(score, 1)
-            if score < self.settings.match_threshold:
-                flags.append("text_mismatch")
-        if tweet.state != "available":
-            flags.append(f"tweet_{tweet.state}")
+        flags += matching.disagreements(_cited(citation), known,
+                                        threshold=self.settings.match_threshold)
+        if citation.quote_text and tweet.text and citation.match_score is None:
+            citation.match_score = round(similarity(citation.quote_text, tweet.text), 1)
+        if citation.match_method != "search":
+            citation.candidates = None
         citation.flags = list(dict.fromkeys(flags))
 
 
-VERIFY_FLAGS = frozenset({"handle_mismatch", "handle_renamed", "date_mismatch", "text_mismatch", "tweet_deleted",
-                          "tweet_protected", "tweet_suspended", "tweet_withheld",
-                          "tweet_not_found"})
+def _cited(citation: m.Citation) -> matching.Cited:
+    return matching.Cited(quote=citation.quote_text or "", handle=citation.handle,
+                          date=citation.cited_date)
+
+
+def _known(tweet: Tweet) -> matching.Known:
+    return matching.Known(tweet_id=tweet.id, text=tweet.text, handle=tweet.handle,
+                          created_at=tweet.created_at, state=tweet.state,
+                          quoted_id=tweet.quoted_id)
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -324,4 +373,5 @@ def one_line(text: str, limit: int = 300) -> str:
 def _tweet_value(row: m.Tweet) -> Tweet:
     return Tweet(id=row.id, state=row.state, provider=row.provider or "stored",
                  handle=row.handle, user_id=row.user_id, author_name=row.author_name,
-                 text=row.text, created_at=row.created_at, lang=row.lang)
+                 text=row.text, created_at=row.created_at, lang=row.lang,
+                 quoted_id=row.quoted_id)

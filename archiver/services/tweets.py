@@ -7,11 +7,9 @@ for a tweet's state (the tombstone, the 404, the JSON) is preserved with it.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-
-from rapidfuzz import fuzz
+from typing import Any
 
 from archiver.config import Settings
 from archiver.detect.links import parse_status_url
@@ -20,37 +18,24 @@ from archiver.net.errors import FetchError
 from archiver.net.http import Fetch, HttpClient
 from archiver.net.providers import fxtwitter, oembed, syndication, wayback
 from archiver.net.providers.tweet import Tweet
+from archiver.services.matching import similarity
 from archiver.services.recorder import Recorder
 from archiver.store import models as m
 
 LIVE_PROVIDERS = ("syndication", "fxtwitter", "oembed")
 STATUS_HOSTS = ("twitter.com", "x.com", "mobile.twitter.com")
 MAX_CANDIDATES = 25
-_URL = re.compile(r"(?:https?://)?(?:t\.co|pic\.twitter\.com)/\w+|https?://\S+")
+__all__ = ["Answer", "TweetFetcher", "similarity"]
 
 
 @dataclass(frozen=True)
 class Answer:
     tweet: Tweet
     capture: m.Capture | None
-
-
-def similarity(quote: str, text: str) -> float:
-    """0-100: how well an article's quote matches a tweet's text.
-
-    Links are left out (articles show pic.twitter.com where tweets have t.co);
-    a quote that is a fragment of the tweet still scores high."""
-    a, b = _norm(quote), _norm(text)
-    if not a or not b:
-        return 0.0
-    score = fuzz.ratio(a, b)
-    if min(len(a), len(b)) >= 20:
-        score = max(score, fuzz.partial_ratio(a, b) * 0.95)
-    return float(score)
-
-
-def _norm(text: str) -> str:
-    return " ".join(_URL.sub(" ", html.unescape(text)).split()).casefold()
+    status: int | None = None  # the HTTP status the service answered with
+    # Why we say what we say of a tweet that is not available: each live
+    # service's status, and the Wayback capture that showed the tweet.
+    evidence: dict[str, Any] | None = None
 
 
 class TweetFetcher:
@@ -94,52 +79,80 @@ class TweetFetcher:
         if tweet.state == "unreachable":
             self.failures.append(f"{provider}_{fetch.status}")
             self.messages.append(f"{url}: HTTP {fetch.status}: {tweet.detail or 'unreadable'}")
-        return Answer(tweet, capture)
+        return Answer(tweet, capture, fetch.status)
 
     def tweet(self, tweet_id: str, handle: str | None, *, archived: bool = True) -> Answer:
         """The tweet's state from the live providers, its content from the
-        Wayback Machine when the live ones no longer show it."""
+        Wayback Machine when the live ones no longer show it.
+
+        A 404 from one service is not the last word (syndication hides some
+        tweets FxTwitter shows), so the next is asked. When every live service
+        answers 404 and the Wayback Machine holds a capture showing the tweet
+        (its status page, or its syndication or FxTwitter JSON), the tweet
+        existed and is gone: ``deleted``, with that capture as the evidence.
+        A 404 for an id no source ever showed stays ``not_found``."""
         status_url = f"https://twitter.com/{handle or 'i/web'}/status/{tweet_id}"
-        if handle is None:
-            status_url = f"https://twitter.com/i/web/status/{tweet_id}"
-        answer = Answer(Tweet(id=tweet_id, state="unreachable", provider="none"), None)
-        for provider in self.settings.provider_order:
-            if provider not in LIVE_PROVIDERS:
-                continue
-            answer = self._ask(provider, tweet_id, status_url)
-            if answer.tweet.state != "unreachable":
+        asked = [p for p in self.settings.provider_order if p in LIVE_PROVIDERS]
+        answers: list[Answer] = []
+        for provider in asked:
+            answers.append(self._ask(provider, tweet_id, status_url))
+            if answers[-1].tweet.state not in ("unreachable", "not_found"):
                 break
-        if (answer.tweet.state == "available" or not archived
-                or "wayback" not in self.settings.provider_order):
+        answer = _verdict(tweet_id, answers)
+        if answer.tweet.state == "available":
             return answer
-        archived = self.archived(tweet_id, handle)
-        if archived is None or archived.tweet.text is None:
+        said = [{"provider": a.tweet.provider, "status": a.status, "state": a.tweet.state,
+                 "detail": a.tweet.detail} for a in answers]
+        answer = replace(answer, evidence={"live": said})
+        if not archived or "wayback" not in self.settings.provider_order:
             return answer
-        state = answer.tweet.state
-        return Answer(replace(archived.tweet, state=state,
-                              detail=answer.tweet.detail or archived.tweet.detail),
-                      archived.capture)
+        copy = self.archived(tweet_id, handle)
+        if copy is None or copy.tweet.text is None:
+            return answer
+        everywhere_404 = bool(answers) and all(a.tweet.state == "not_found" for a in answers)
+        state, detail = answer.tweet.state, answer.tweet.detail or copy.tweet.detail
+        wayback_said = (copy.evidence or {}).get("wayback", {})
+        if everywhere_404:
+            state = "deleted"
+            detail = (f"every service answers 404 ({', '.join(asked)}); the Wayback Machine "
+                      f"showed the tweet at {wayback_said.get('timestamp')}: "
+                      f"{wayback_said.get('url')}")
+        return Answer(replace(copy.tweet, state=state, detail=detail), copy.capture,
+                      evidence={"live": said, **(copy.evidence or {})})
 
     def archived(self, tweet_id: str, handle: str | None) -> Answer | None:
-        """The earliest good Wayback capture of the tweet's status page."""
-        if handle is None:
-            return None
-        for host in STATUS_HOSTS:
-            url = wayback.cdx_url(self.settings.wayback_base,
-                                  f"{host}/{handle}/status/{tweet_id}", limit=20)
-            rows = self._cdx(url)
-            for found_id, timestamp, original in wayback.status_ids(rows, handle):
-                if found_id != tweet_id:
-                    continue
-                got = self._get(wayback.raw_url(self.settings.wayback_base, timestamp, original))
-                if got is None:
-                    continue
-                fetch, capture = got
-                tweet = wayback.parse_status_capture(tweet_id, fetch.status, fetch.content_type,
-                                                     fetch.body)
-                if tweet.text:
-                    return Answer(tweet, capture)
+        """The earliest good Wayback capture showing the tweet: its status page
+        under ``handle``, else an archived syndication or FxTwitter answer."""
+        for original, timestamp in self._archived_copies(tweet_id, handle):
+            replay = wayback.raw_url(self.settings.wayback_base, timestamp, original)
+            got = self._get(replay)
+            if got is None:
+                continue
+            fetch, capture = got
+            tweet = wayback.parse_status_capture(tweet_id, fetch.status, fetch.content_type,
+                                                 fetch.body)
+            if tweet.text:
+                shown = {"url": original, "timestamp": timestamp, "replay": replay}
+                return Answer(tweet, capture, fetch.status, evidence={"wayback": shown})
         return None
+
+    def _archived_copies(self, tweet_id: str, handle: str | None) -> Iterator[tuple[str, str]]:
+        """(original, timestamp) of captures that may show the tweet, best first;
+        lazily, so the CDX index is asked no more than needed."""
+        base = self.settings.wayback_base
+        if handle:
+            for host in STATUS_HOSTS:
+                rows = self._cdx(wayback.cdx_url(base, f"{host}/{handle}/status/{tweet_id}",
+                                                 limit=20))
+                for found_id, timestamp, original in wayback.status_ids(rows, handle):
+                    if found_id == tweet_id:
+                        yield original, timestamp
+        for prefix in wayback.json_prefixes(tweet_id):
+            rows = self._cdx(wayback.cdx_url(base, prefix, limit=20,
+                                             filters=("statuscode:200",)))
+            for row in rows:
+                if row.statuscode == "200" and wayback.json_capture_id(row.original) == tweet_id:
+                    yield row.original, row.timestamp
 
     def _cdx(self, url: str) -> list[wayback.CdxRow]:
         got = self._get(url)
@@ -173,3 +186,17 @@ class TweetFetcher:
                     found.append(tweet_id)
         return found[:MAX_CANDIDATES]
 
+
+
+def _verdict(tweet_id: str, answers: list[Answer]) -> Answer:
+    """One answer for many: the first that says something definite, else the
+    first 404, else the last failure (nothing could be asked)."""
+    for answer in answers:
+        if answer.tweet.state not in ("unreachable", "not_found"):
+            return answer
+    for answer in answers:
+        if answer.tweet.state == "not_found":
+            return answer
+    if answers:
+        return answers[-1]
+    return Answer(Tweet(id=tweet_id, state="unreachable", provider="none"), None)

@@ -257,6 +257,9 @@ class Tweet(Base):
     mentions: Mapped[list[Any] | None] = mapped_column(JSON)
     urls: Mapped[list[Any] | None] = mapped_column(JSON)  # [{"short", "expanded"}]
     detail: Mapped[str | None] = mapped_column(Text)  # what the service said
+    # Why a tweet that is not available has its state: {"live": [{"provider",
+    # "status", "state", "detail"}], "wayback": {"url", "timestamp", "replay"}}.
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(32), default="unknown")
     provider: Mapped[str | None] = mapped_column(String(32))
     capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))

@@ -19,7 +19,8 @@ from archiver.store import models as m
 CITATION_FIELDS = (
     "id", "article_id", "article", "kind", "handle", "author_name", "date", "date_text",
     "text", "lang", "tweet_id", "status_url", "links", "hashtags", "mentions", "flags",
-    "position", "resolve_state", "match_method", "match_score", "tweet_state",
+    "position", "resolve_state", "match_method", "match_score", "tweet_state", "candidates",
+    "tweet_evidence",
 )
 ARTICLE_FIELDS = (
     "id", "identity", "source", "path", "url", "title", "language", "published", "authors",
@@ -72,7 +73,8 @@ def citations(
     hashtag: str | None = None,
     flagged: bool = False,
 ) -> list[dict[str, Any]]:
-    stmt = _current(select(m.Citation, m.Article.identity, m.Tweet.state)).outerjoin(
+    stmt = _current(select(m.Citation, m.Article.identity, m.Tweet.state,
+                           m.Tweet.evidence)).outerjoin(
         m.Tweet, m.Tweet.id == m.Citation.tweet_id)
     if handle:
         stmt = stmt.where(m.Citation.handle_lower == handle.lstrip("@").lower())
@@ -92,7 +94,8 @@ def citations(
     ids = [row[0].id for row in rows]
     links = _citation_links(session, ids)
     tags = _citation_tags(session, ids)
-    out = [_citation_dict(c, identity, state, links, tags) for c, identity, state in rows]
+    out = [_citation_dict(c, identity, state, links, tags, evidence)
+           for c, identity, state, evidence in rows]
     return [row for row in out if row["flags"]] if flagged else out
 
 
@@ -132,6 +135,7 @@ def _citation_dict(
     tweet_state: str | None,
     links: dict[int, list[dict[str, Any]]],
     tags: dict[tuple[int, str], list[str]],
+    tweet_evidence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -160,6 +164,10 @@ def _citation_dict(
         "match_method": c.match_method,
         "match_score": c.match_score,
         "tweet_state": tweet_state,
+        # every tweet a search weighed, best first, with its score (0-100)
+        "candidates": list(c.candidates or []),
+        # why the tweet has its state: each service's answer, the Wayback capture
+        "tweet_evidence": tweet_evidence,
     }
 
 

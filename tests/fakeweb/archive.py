@@ -17,6 +17,7 @@ from tests.fakeweb.data import Capture, FakeData, Page
 from tests.fakeweb.render import legacy_status_page, mobile_status_page
 from tests.fakeweb.services.syndication import tweet_json
 from tests.fakeweb.services.twitter import APP_SHELL
+from tests.fakeweb.syndtoken import syndication_token
 from tests.fakeweb.wire import http_date, json_body
 
 
@@ -91,6 +92,27 @@ def add_captures(data: FakeData) -> None:
     caps.append(Capture(f"https://twitter.com/caucasus_watch/status/{ds.DELETED_ID}",
                         "20210315120000", 404, "text/html", gone,
                         _orig_headers("20210315120000", gone)))
+    # A thread that begins alike, and a tweet with the account's own quote of it.
+    for tweet_id in (ds.THREAD_1_ID, ds.THREAD_2_ID, ds.WATER_ID, ds.WATER_QUOTE_ID,
+                     ds.RETWEET_ID):
+        caps.append(_status_capture(data, tweet_id, _later(tweet_id, data, 12)))
+    # Deleted, known only from its archived syndication answer (the CDX row of
+    # the JSON, fetched by a crawler the day it was posted).
+    synd = json_body(tweet_json(data.tweets[ds.DELETED_JSON_ID], data))
+    ts = _later(ds.DELETED_JSON_ID, data, 30)
+    synd_url = (f"https://cdn.syndication.twimg.com/tweet-result?id={ds.DELETED_JSON_ID}"
+                f"&lang=en&token={syndication_token(ds.DELETED_JSON_ID)}")
+    caps.append(Capture(synd_url, ts, 200, "application/json", synd,
+                        _orig_headers(ts, synd, "application/json;charset=utf-8")))
+    # Never existed: x.com's app shell, captured with a 200 as x.com serves it for any id.
+    caps.append(Capture(f"https://x.com/caucasus_watch/status/{ds.SHELL_ONLY_ID}",
+                        "20240301120000", 200, "text/html", shell,
+                        _orig_headers("20240301120000", shell, "text/html; charset=utf-8")))
+    # A crawler followed a link naming the wrong account; twitter.com served the tweet
+    # anyway, under its author's name (200 rather than a redirect: UNCONFIRMED).
+    caps.append(_status_capture(
+        data, ds.RENAMED_ID, "20201002101500",
+        url=f"https://twitter.com/baku_observer/status/{ds.RENAMED_ID}"))
     # Renamed user: captured under the old handle.
     caps.append(_status_capture(data, ds.RENAMED_ID, "20201001190000"))
     # The seed article itself, the night it was published.

@@ -47,6 +47,23 @@ EDIT_V1_ID = snowflake(utc("2023-03-01T10:00:00.100"), 4096)
 EDIT_V2_ID = snowflake(utc("2023-03-01T10:05:12.600"), 8192)
 NEVER_ID = snowflake(utc("2020-10-01T15:15:15.015"), 12345)  # in no service at all
 
+# --- cases where a quote must not be pinned to the wrong tweet -------------------------
+# A thread whose two tweets begin alike: a truncated quote begins both.
+THREAD_HANDLE = "artsakh_updates"
+THREAD_1_ID = snowflake(utc("2020-10-01T20:02:11.300"), 77824)
+THREAD_2_ID = snowflake(utc("2020-10-01T20:03:40.910"), 77824)
+# A tweet and the account's own quote-tweet of it repeating the words.
+WATER_ID = snowflake(utc("2020-10-01T10:15:03.120"), 77824)
+WATER_QUOTE_ID = snowflake(utc("2020-10-01T21:44:19.604"), 77824)
+WATER_QUOTE_CODE = "Wq8Zr2Lm4K"
+# An old-style retweet ("RT @h: ..."): the words are another account's.
+RETWEET_ID = snowflake(utc("2020-10-01T16:31:08.222"), 77824)
+# Deleted, and known only from an archived syndication answer (no status page).
+DELETED_JSON_ID = snowflake(utc("2020-10-01T11:05:47.880"), 397312)
+# Never existed; the Wayback Machine holds only an x.com app shell for its URL,
+# which x.com serves for any id: a 200 capture there proves nothing.
+SHELL_ONLY_ID = snowflake(utc("2020-10-01T11:45:00.450"), 397312)
+
 # --- distractors: same handles, neighbouring days; another handle ---------------------
 PASHINYAN_0930_ID = snowflake(utc("2020-09-30T19:45:10.000"), 606208)
 PASHINYAN_1001_AM_ID = snowflake(utc("2020-10-01T08:12:31.500"), 606208)
@@ -75,6 +92,8 @@ USERS = [
          previous_screen_names=[RENAMED_OLD], created_at=utc("2020-09-27T08:00:00")),
     User("3012345678", "caucasus_desk", "Caucasus Desk", created_at=utc("2015-01-20T10:00:00")),
     User("1100220033004400550", "baku_observer", "Baku Observer"),
+    User("1310000222333444555", THREAD_HANDLE, "Artsakh Updates",
+         created_at=utc("2020-09-28T06:00:00")),
 ]
 
 
@@ -186,6 +205,25 @@ def _tweets() -> list[Tweet]:
           f"fighters reported in the area; my analysis https://t.co/{FRANTZMAN_1002_CODE}",
           utc("2020-10-02T13:25:09"), "sfrantzman", links=[Link(
               FRANTZMAN_1002_CODE, "https://www.jpost.com/middle-east/turkey-syria-analysis")]),
+        # never pin a quote to the wrong tweet
+        t(THREAD_1_ID, "1310000222333444555", "Ceasefire talks in Moscow ended without an "
+          "agreement tonight, according to two officials who were in the room. 1/2",
+          utc("2020-10-01T20:02:11"), THREAD_HANDLE),
+        t(THREAD_2_ID, "1310000222333444555", "Ceasefire talks in Moscow ended without an "
+          "agreement tonight, according to two officials; shelling resumed near Martuni. 2/2",
+          utc("2020-10-01T20:03:40"), THREAD_HANDLE),
+        t(WATER_ID, "1310000222333444555", "Water supply to Stepanakert has been cut off "
+          "since this morning.", utc("2020-10-01T10:15:03"), THREAD_HANDLE),
+        t(WATER_QUOTE_ID, "1310000222333444555", "Water supply to Stepanakert has been cut "
+          f"off since this morning. https://t.co/{WATER_QUOTE_CODE}",
+          utc("2020-10-01T21:44:19"), THREAD_HANDLE, quoted=WATER_ID, links=[Link(
+              WATER_QUOTE_CODE, f"https://twitter.com/{THREAD_HANDLE}/status/{WATER_ID}")]),
+        t(RETWEET_ID, "1310000222333444555", "RT @Pres_Artsakh: Our soldiers are holding"
+          " every position along the front line tonight.", utc("2020-10-01T16:31:08"),
+          THREAD_HANDLE),
+        t(DELETED_JSON_ID, "1224301456223834112", "Drone strike on a convoy near Hadrut, "
+          "footage circulating. #Karabakh", utc("2020-10-01T11:05:47"), "caucasus_watch",
+          state="deleted"),
         t(BAKU_ID, "1100220033004400550", "Reports of missile strikes on Ganja this afternoon."
           " #Azerbaijan #Ganja", utc("2020-10-01T16:20:36"), "baku_observer"),
     ]

@@ -213,6 +213,34 @@ def status_ids(rows: Iterable[CdxRow], handle: str) -> list[tuple[str, str, str]
     return [(i, *best[i]) for i in sorted(best, key=int)]
 
 
+_JSON_COPY = re.compile(
+    r"^(?:https?://)?(?:"
+    r"cdn\.syndication\.twimg\.com(?::\d+)?/tweet-result\?(?:[^#]*&)?id=(?P<synd>[0-9]{1,20})(?:[&#]|$)"
+    r"|api\.fxtwitter\.com(?::\d+)?/(?:2/)?(?:\w{1,50}/)?status/(?P<fx>[0-9]{1,20})(?:[/?#]|$))",
+    re.IGNORECASE,
+)
+
+
+def json_prefixes(tweet_id: str, handle: str | None = None) -> list[str]:
+    """CDX prefixes of the archived JSON answers about one tweet.
+
+    The syndication key is SURT-sorted by argument name; ``id`` is first unless
+    the crawler sent ``features=`` (rare for archived copies, UNCONFIRMED)."""
+    prefixes = [f"cdn.syndication.twimg.com/tweet-result?id={tweet_id}",
+                f"api.fxtwitter.com/status/{tweet_id}"]
+    if handle:
+        prefixes.append(f"api.fxtwitter.com/{handle}/status/{tweet_id}")
+    return prefixes
+
+
+def json_capture_id(original: str) -> str | None:
+    """The tweet id a captured syndication or FxTwitter API URL asks about, or None."""
+    found = _JSON_COPY.match(original.strip())
+    if not found:
+        return None
+    return (found["synd"] or found["fx"]).lstrip("0") or "0"
+
+
 # --- captures of a status ---------------------------------------------------
 
 
