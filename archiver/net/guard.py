@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -137,16 +140,50 @@ class Guard:
         raise NewConnectionError(conn, f"Failed to establish a new connection: {last}")
 
 
+# Who wants to know about the sockets this thread's requests use (see ``tracking``).
+_socket_watcher: ContextVar[Callable[[socket.socket], None] | None] = ContextVar(
+    "socket_watcher", default=None)
+
+
+@contextmanager
+def tracking(watcher: Callable[[socket.socket], None]) -> Iterator[None]:
+    """Hand ``watcher`` every socket a request in this block connects or reuses, so
+    that it can shut them (the HTTP client's deadline over connect, TLS, headers, body)."""
+    token = _socket_watcher.set(watcher)
+    try:
+        yield
+    finally:
+        _socket_watcher.reset(token)
+
+
+def _tell(sock: socket.socket | None) -> None:
+    watcher = _socket_watcher.get()
+    if watcher is not None and sock is not None:
+        watcher(sock)
+
+
 def guarded_pool_classes(guard: Guard) -> dict[str, type[HTTPConnectionPool]]:
     """Pool classes whose connections go through ``guard``."""
 
     class GuardedHTTPConnection(HTTPConnection):
         def _new_conn(self) -> socket.socket:
-            return guard.connect(self)
+            sock = guard.connect(self)
+            _tell(sock)  # before the TLS handshake, which a slow server can trickle too
+            return sock
+
+        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            _tell(self.sock)  # a pooled connection, reused
+            return super().request(*args, **kwargs)
 
     class GuardedHTTPSConnection(HTTPSConnection):
         def _new_conn(self) -> socket.socket:
-            return guard.connect(self)
+            sock = guard.connect(self)
+            _tell(sock)
+            return sock
+
+        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            _tell(self.sock)
+            return super().request(*args, **kwargs)
 
     class GuardedHTTPPool(HTTPConnectionPool):
         ConnectionCls = GuardedHTTPConnection
