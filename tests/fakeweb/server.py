@@ -302,8 +302,13 @@ class FakeWeb:
             "ARCHIVER_CONNECT_TO": f"*:443={self.host}:{self.https_port},"
                                    f"*:80={self.host}:{self.http_port}",
             "REQUESTS_CA_BUNDLE": self.ca_path,
-            "ARCHIVER_ALLOW_PRIVATE_NETWORKS": f"{self.host}/32",
+            # its two ports only: not every service that listens on its address
+            "ARCHIVER_ALLOW_PRIVATE_NETWORKS": f"{self._hostport(self.https_port)},"
+                                               f"{self._hostport(self.http_port)}",
         }
+
+    def _hostport(self, port: int) -> str:
+        return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
 
     def fault(self, host: str, path: str, kind: str, **params: Any) -> None:
         """Misbehave on ``host`` + ``path`` (``*`` suffix = prefix); see faults.KINDS."""
