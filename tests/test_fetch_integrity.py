@@ -19,9 +19,10 @@ from archiver.net import errors
 from archiver.net.http import HttpClient
 from archiver.store import models as m
 from archiver.store.blobs import BlobStore
-from tests.cli_helpers import run
+from tests.cli_helpers import run, run_json
 from tests.fakeweb import client as raw
 from tests.fakeweb import dataset as ds
+from tests.fakeweb.data import Page
 from tests.fakeweb.server import FakeWeb
 
 PHOTO_PREFIX = f"/media/{ds.SV_PHOTO_KEY}"
@@ -192,3 +193,20 @@ def test_archive_times_out_a_photo_whose_headers_trickle(home, db_url, seed_path
     assert result.exit_code == 0, result.output
     assert "media_timeout" in result.stdout
     assert _rows(db_url, m.Media) == []
+
+
+def test_check_reports_a_link_whose_headers_trickle_as_a_timeout(home, db_url, fakeweb):
+    story, target = "https://news.example/2024/slow.html", "https://blog.example/slow-head"
+    fakeweb.data.add_page(Page(story, f"<html><body><article><h1>Slow</h1><p>See <a href="
+                                      f"'{target}'>this report</a>.</p></article></body>"
+                                      "</html>".encode()))
+    fakeweb.data.add_page(Page(target, b"<html><body><article><p>A report on the floods in May"
+                                       b" with enough words to compare.</p></article></body>"
+                                       b"</html>"))
+    env = {**fakeweb.env(), **FAST, "ARCHIVER_TOTAL_TIMEOUT": "2", "ARCHIVER_RETRIES": "0"}
+    assert run(home, db_url, "archive", "--with-links", story, env=env).exit_code == 0
+    fakeweb.fault("blog.example", "/slow-head", "trickle_headers", delay=0.5, seconds=30)
+    result = run(home, db_url, "check", "--all", "--format", "json", env=env)
+    assert result.exit_code == 0, result.output
+    links = {link["url"]: link["last_check"] for link in run_json(home, db_url, "links")}
+    assert links[target] == "timeout"
