@@ -320,22 +320,21 @@ class HttpClient:
 
     def _once(self, method: str, url: str, headers: dict[str, str], deadline: float,
               sink: Sink | None) -> Exchange:
+        """One attempt, every socket it uses watched by the deadline."""
+        watch = _Watch(deadline)
+        try:
+            with tracking(watch.add):
+                return self._attempt(method, url, headers, watch, deadline, sink)
+        finally:
+            watch.cancel()
+
+    def _attempt(self, method: str, url: str, headers: dict[str, str], watch: _Watch,
+                 deadline: float, sink: Sink | None) -> Exchange:
         started = dt.datetime.now(dt.UTC)
         clock = time.monotonic()
         remaining = max(deadline - clock, 0.001)
         timeout = (min(self.settings.timeout_connect, remaining),
                    min(self.settings.timeout_read, remaining))
-        watch = _Watch(deadline)
-        try:
-            with tracking(watch.add):
-                return self._attempt(method, url, headers, timeout, watch, deadline, sink,
-                                     started, clock)
-        finally:
-            watch.cancel()
-
-    def _attempt(self, method: str, url: str, headers: dict[str, str],
-                 timeout: tuple[float, float], watch: _Watch, deadline: float,
-                 sink: Sink | None, started: dt.datetime, clock: float) -> Exchange:
         try:
             response = self.session.request(method, url, headers=headers,
                                             allow_redirects=False, stream=True, timeout=timeout)
