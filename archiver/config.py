@@ -8,7 +8,9 @@ callers build a ``Settings`` value and pass it down.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -82,8 +84,9 @@ SETTINGS_HELP: dict[str, str] = {
     "retry_max_wait": "longest wait before a retry, Retry-After included",
     "per_host_concurrency": "most fetches at once to one host",
     "per_host_delay": "least seconds between the starts of two fetches to one host",
-    "allow_private_networks": "comma-separated networks that may be fetched although "
-    "private/loopback (1 = all private ones but cloud metadata, for a lab)",
+    "allow_private_networks": "private/loopback destinations that may be fetched, comma-"
+    "separated: networks (10.0.0.0/8, ::1) or one port of an address or network "
+    "(127.0.0.1:8443, [::1]:8443); 1 = all private ones but cloud metadata, for a lab",
     "connect_to": "host:port=ip:port pairs, comma-separated (*:port for every host name): "
     "connect there instead, keeping the URL, Host and TLS name (like curl --connect-to)",
     "providers": "tweet data providers, in the order tried",
@@ -100,6 +103,69 @@ SETTINGS_HELP: dict[str, str] = {
     "dead_after_failures": "check: failed checks (404/410, soft 404, DNS) before a link is dead",
     "dead_after_days": "check: and over at least this many days",
 }
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    """One allow-list entry: a network, and a port when the entry names one."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    port: int | None = None
+
+    def matches(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+                port: int | None) -> bool:
+        return (ip.version == self.network.version and ip in self.network
+                and (self.port is None or self.port == port))
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """``allow_private_networks``, read: entries, and whether ``1`` (lab mode) was given."""
+
+    entries: tuple[AllowEntry, ...] = ()
+    all_private: bool = False
+
+
+_BRACKETED = re.compile(r"\[([^\]]+)\](?::(\d{1,5}))?")
+_IPV4_PORT = re.compile(r"([0-9./]+):(\d{1,5})")
+
+
+def parse_allow_list(spec: str) -> AllowList:
+    """``10.0.0.0/8,127.0.0.1:8443,[::1]:8443,fd00::/8`` -> AllowList.
+
+    An entry is a network or address (any port), or an address or network with
+    one port: ``127.0.0.1:8443``; an IPv6 one in brackets, ``[::1]:8443``. ``1``
+    allows every private network except cloud metadata (a lab)."""
+    entries: list[AllowEntry] = []
+    all_private = False
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        if item == "1":
+            all_private = True
+            continue
+        bracketed = _BRACKETED.fullmatch(item)
+        with_port = _IPV4_PORT.fullmatch(item)
+        if bracketed:
+            net, port = bracketed.group(1), bracketed.group(2)
+        elif with_port:
+            net, port = with_port.group(1), with_port.group(2)
+        else:
+            net, port = item, None
+        try:
+            network = ipaddress.ip_network(net, strict=False)
+            if bracketed and network.version != 6:
+                raise ValueError(item)
+            number = int(port) if port is not None else None
+            if number is not None and not 0 < number < 65536:
+                raise ValueError(item)
+        except ValueError:
+            raise ConfigError(
+                f"setting allow_private_networks: cannot read {item!r} (want a network such "
+                "as 10.0.0.0/8, an address and port such as 127.0.0.1:8443 or [::1]:8443, "
+                "or 1)") from None
+        entries.append(AllowEntry(network, number))
+    return AllowList(tuple(entries), all_private)
 
 
 def _coerce(name: str, raw: object) -> object:
@@ -150,4 +216,6 @@ def load_settings(
             values[name] = value
     settings = Settings()
     coerced = {name: _coerce(name, value) for name, value in values.items()}
-    return replace(settings, **coerced)  # type: ignore[arg-type]
+    settings = replace(settings, **coerced)  # type: ignore[arg-type]
+    parse_allow_list(settings.allow_private_networks)  # a bad entry fails here, in one line
+    return settings

@@ -329,7 +329,8 @@ def test_requests_verifies_the_fake_ca_and_another_loopback_works(fakeweb: FakeW
         env = web.env()
         assert env["ARCHIVER_CONNECT_TO"] == (f"*:443=127.0.0.2:{web.https_port},"
                                               f"*:80=127.0.0.2:{web.http_port}")
-        assert env["ARCHIVER_ALLOW_PRIVATE_NETWORKS"] == "127.0.0.2/32"
+        assert env["ARCHIVER_ALLOW_PRIVATE_NETWORKS"] == (f"127.0.0.2:{web.https_port},"
+                                                          f"127.0.0.2:{web.http_port}")
         assert Path(env["REQUESTS_CA_BUNDLE"]).read_text().startswith("-----BEGIN CERTIFICATE")
         assert fetch(web, f"https://t.co/{ds.FRANTZMAN_CODE}").status == 301
 

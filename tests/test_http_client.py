@@ -147,13 +147,26 @@ def test_a_slow_trickle_is_cut_by_the_total_deadline():
         listener.close()
 
 
+class ListSink:
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.restarts = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    def restart(self) -> None:
+        self.chunks.clear()
+        self.restarts += 1
+
+
 def test_sink_receives_the_body_instead_of_memory():
     body = bytes(range(256)) * 1000
     with serve({"/m": reply(200, body, {"Content-Type": "image/jpeg"})}) as server:
         http, _ = client()
-        got: list[bytes] = []
-        fetch = http.get(base_url(server) + "/m", sink=got.append)
-    assert fetch.final.body is None and b"".join(got) == body and len(got) > 1
+        got = ListSink()
+        fetch = http.get(base_url(server) + "/m", sink=got)
+    assert fetch.final.body is None and b"".join(got.chunks) == body and len(got.chunks) > 1
 
 
 def test_bad_connect_to_setting_is_a_clear_error():

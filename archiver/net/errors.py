@@ -35,6 +35,13 @@ class ConnectFailed(FetchError):
     cause = "connection_error"
 
 
+class BodyCutShort(ConnectFailed):
+    """The body ended before the length the server announced (or before the last
+    chunk): never stored; retried like a dropped connection."""
+
+    cause = "body_cut_short"
+
+
 class Timeout(FetchError):
     cause = "timeout"
 

@@ -4,9 +4,15 @@
   every hop is an ``Exchange`` (request and response as sent and received).
 - Every connection goes through the address guard (guard.py), at connect time.
 - Bodies are streamed and cut off at the size cap *after* decompression, so a
-  gzip bomb stops early; a total deadline bounds a slow trickle.
+  gzip bomb stops early.
+- One total deadline covers everything a fetch does on the wire: connect, TLS,
+  headers, body, every hop and retry. At the deadline the sockets in use are
+  shut, so a server trickling headers or body a byte at a time cannot hold us.
+- A body shorter than its Content-Length (or a chunked body without its last
+  chunk) is an error (``BodyCutShort``), never a short answer.
 - 429/502/503/504 and dropped connections are retried with exponential
-  backoff, honouring Retry-After, up to ``retries`` times.
+  backoff, honouring Retry-After, up to ``retries`` times. Every attempt
+  starts its sink afresh (``Sink.restart``): no retry appends to a failed one.
 - At most ``per_host_concurrency`` fetches run at once against one host.
 """
 
@@ -22,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Protocol, Self
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -38,14 +44,26 @@ from archiver.net.guard import (
     Guard,
     guarded_pool_classes,
     parse_connect_to,
+    tracking,
 )
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 CHUNK = 64 * 1024
 
-# A sink receives the body chunk by chunk (to a blob file, say) instead of memory.
-Sink = Callable[[bytes], None]
-__all__ = ["AddressPolicy", "Exchange", "Fetch", "HttpClient", "parse_connect_to", "user_agent"]
+
+
+class Sink(Protocol):
+    """Receives a body chunk by chunk (to a blob file, say) instead of memory."""
+
+    def write(self, chunk: bytes, /) -> None: ...
+
+    def restart(self) -> None:
+        """Drop everything written so far: called before every attempt's body."""
+        ...
+
+
+__all__ = ["AddressPolicy", "Exchange", "Fetch", "HttpClient", "Sink", "parse_connect_to",
+           "user_agent"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +140,40 @@ class _Budget:
 
     def __init__(self, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
+
+
+class _Watch:
+    """Shuts every socket one attempt uses when the deadline passes.
+
+    Read time-outs bound the wait for each byte, not the whole: a server that
+    sends one header or body byte a second never trips them. Shutting the socket
+    ends whatever read is blocked on it (TLS handshake, status line, headers,
+    body), in the thread doing it."""
+
+    def __init__(self, deadline: float) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+        self._timer = threading.Timer(max(deadline - time.monotonic(), 0.0), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if not self.expired:
+                return
+        _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def user_agent(settings: Settings) -> str:
@@ -272,6 +324,16 @@ class HttpClient:
 
     def _once(self, method: str, url: str, headers: dict[str, str], deadline: float,
               sink: Sink | None) -> Exchange:
+        """One attempt, every socket it uses watched by the deadline."""
+        watch = _Watch(deadline)
+        try:
+            with tracking(watch.add):
+                return self._attempt(method, url, headers, watch, deadline, sink)
+        finally:
+            watch.cancel()
+
+    def _attempt(self, method: str, url: str, headers: dict[str, str], watch: _Watch,
+                 deadline: float, sink: Sink | None) -> Exchange:
         started = dt.datetime.now(dt.UTC)
         clock = time.monotonic()
         remaining = max(deadline - clock, 0.001)
@@ -281,10 +343,15 @@ class HttpClient:
             response = self.session.request(method, url, headers=headers,
                                             allow_redirects=False, stream=True, timeout=timeout)
         except requests.exceptions.RequestException as exc:
+            if watch.expired or time.monotonic() >= deadline:
+                raise self._late(url) from None
             raise _translate(url, exc) from None
         try:
+            if watch.expired:  # headers cut by the deadline can parse as complete ones
+                raise self._late(url)
             to_sink = sink if sink is not None and 200 <= response.status_code < 300 else None
-            body = b"" if method == "HEAD" else self._read(url, response, deadline, to_sink)
+            body = b"" if method == "HEAD" else self._read(url, response, watch, deadline,
+                                                           to_sink)
             raw = response.raw
             version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
                 getattr(raw, "version", 11), "HTTP/1.1")
@@ -303,49 +370,78 @@ class HttpClient:
         finally:
             response.close()
 
-    def _read(self, url: str, response: requests.Response, deadline: float,
+    def _late(self, url: str) -> errors.Timeout:
+        return errors.Timeout(url, f"took longer than {self.settings.total_timeout:g} s")
+
+    def _read(self, url: str, response: requests.Response, watch: _Watch, deadline: float,
               sink: Sink | None) -> bytes | None:
-        """The decoded body, or None when it was handed chunk by chunk to ``sink``."""
+        """The decoded body, or None when it was handed chunk by chunk to ``sink``.
+
+        The whole body or an error: a body cut short raises ``BodyCutShort``, so
+        neither memory nor ``sink`` ever holds a partial answer as if it were all."""
         cap = self.settings.max_body_bytes
         chunks: list[bytes] = []
         size = 0
-        # A body that trickles a byte at a time never trips the read timeout;
-        # at the deadline a watchdog shuts the socket, which ends the read.
-        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _shut, [response])
-        watchdog.daemon = True
-        watchdog.start()
+        if sink is not None:
+            sink.restart()
         try:
             for chunk in response.raw.stream(CHUNK, decode_content=True):
                 size += len(chunk)
                 if size > cap:
                     raise errors.TooLarge(url, f"body larger than {cap} bytes (after decoding)")
                 if time.monotonic() > deadline:
-                    raise errors.Timeout(url, f"took longer than {self.settings.total_timeout:g} s")
+                    raise self._late(url)
                 if sink is None:
                     chunks.append(chunk)
                 else:
-                    sink(chunk)
+                    sink.write(chunk)
         except urllib3.exceptions.ReadTimeoutError:
             raise errors.Timeout(url, "timed out while reading the body") from None
         except urllib3.exceptions.DecodeError as exc:
             raise errors.FetchError(url, f"cannot decode the body: {_reason(exc)}") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            if time.monotonic() >= deadline:
-                raise errors.Timeout(
-                    url, f"took longer than {self.settings.total_timeout:g} s") from None
-            raise errors.ConnectFailed(url, f"body cut short: {_reason(exc)}") from None
-        finally:
-            watchdog.cancel()
+            if watch.expired or time.monotonic() >= deadline:
+                raise self._late(url) from None
+            raise errors.BodyCutShort(url, _cut_short(response, exc)) from None
+        if watch.expired:  # a body read until close ends "cleanly" when we shut it
+            raise self._late(url)
+        announced = _announced_length(response)
+        received = response.raw.tell()
+        if announced is not None and received != announced:
+            raise errors.BodyCutShort(
+                url, f"body cut short: {received} of the {announced} bytes announced arrived")
         return None if sink is not None else b"".join(chunks)
 
 
-def _shut(response: requests.Response) -> None:
-    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def _announced_length(response: requests.Response) -> int | None:
+    """Content-Length when it binds the body (not for 1xx/204/304, not when chunked)."""
+    if response.status_code in (204, 304) or response.status_code < 200:
+        return None
+    if "chunked" in (response.raw.headers.get("transfer-encoding") or "").lower():
+        return None
+    value = (response.raw.headers.get("content-length") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _cut_short(response: requests.Response, exc: BaseException) -> str:
+    received = response.raw.tell()
+    announced = _announced_length(response)
+    if announced is not None:
+        return f"body cut short: {received} of the {announced} bytes announced arrived"
+    if "chunked" in (response.raw.headers.get("transfer-encoding") or "").lower():
+        return f"body cut short: the chunked body stopped after {received} bytes, " \
+               "before its last chunk"
+    return f"body cut short after {received} bytes: {_reason(exc)}"
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut ``sock`` down so that a read blocked on it returns at once. The plain
+    socket method, even for a TLS socket: ``SSLSocket.shutdown`` would also drop
+    its SSL object under the feet of the thread reading it."""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _repeated(urls: list[str]) -> str:

@@ -288,7 +288,7 @@ class Resolver:
             return
         writer = self.blobs.writer()
         try:
-            fetch = self.client.get(item.url, sink=writer.write)
+            fetch = self.client.get(item.url, sink=writer)
         except FetchError as exc:
             writer.abort()
             self.recorder.failure(item.url, str(exc))

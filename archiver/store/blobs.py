@@ -61,6 +61,13 @@ class BlobWriter:
         self.size += len(chunk)
         self._out.write(chunk)
 
+    def restart(self) -> None:
+        """Forget what was written so far: a retried download starts from byte 0."""
+        self._out.seek(0)
+        self._out.truncate()
+        self._digest = hashlib.sha256()
+        self.size = 0
+
     def commit(self) -> tuple[str, int]:
         self._out.flush()
         os.fsync(self._out.fileno())

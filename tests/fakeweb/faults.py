@@ -27,6 +27,14 @@ KINDS: dict[str, dict[str, Any]] = {
     "slow_body": {"delay": 0.2, "seconds": 2.0},  # headers now, body spread over `seconds`
     "hang": {"seconds": MAX_HANG},  # read the request, never answer, close after `seconds`
     "reset": {"when": "before"},  # "before" headers, or "after" headers + half the body
+    # The full headers (Content-Length of the whole body, or chunked framing), the
+    # first `after` body bytes, then the connection ends: FIN, or RST if `rst`.
+    # Chunked with `after` >= the body: every chunk but the terminating one.
+    "cut": {"after": 1000, "chunked": False, "rst": False},
+    # The status line at once, then the headers one byte every `delay` seconds,
+    # padded (x-padding) to take `seconds`, then the body; the server gives up
+    # (closes) at MAX_HANG.
+    "trickle_headers": {"delay": 1.0, "seconds": MAX_HANG},
     "status": {"code": 503, "retry_after": None, "body": None, "content_type": None},
     "redirect_loop": {"code": 302},  # /p -> /p?_loop=1 -> /p -> ...
     "redirect_to": {"url": REQUIRED, "code": 302},
@@ -64,6 +72,10 @@ class Plan:
     reset_after_body: int | None = None  # send headers + this many body bytes, then RST
     chunks: int = 1
     delay: float = 0.0  # sleep before each chunk
+    cut_after: int | None = None  # send headers + this many body bytes, then end
+    chunked: bool = False  # frame the body with Transfer-Encoding: chunked
+    head_delay: float = 0.0  # trickle the header block, one byte per head_delay seconds,
+    head_seconds: float = 0.0  # padded (x-padding) to last about this long
 
 
 @dataclass
@@ -133,6 +145,12 @@ def plan(fault: Fault, req: Request, normal: Callable[[], Response]) -> Plan:
         return Plan(Response(200, [("content-type", p["content_type"]),
                                    ("content-encoding", "gzip")], body))
     resp = normal()
+    if kind == "cut":
+        return Plan(resp, reset=bool(p["rst"]), cut_after=max(int(p["after"]), 0),
+                    chunked=bool(p["chunked"]))
+    if kind == "trickle_headers":
+        return Plan(resp, head_delay=max(float(p["delay"]), 0.001),
+                    head_seconds=min(float(p["seconds"]), MAX_HANG))
     if kind == "slow_body":
         chunks = max(1, round(float(p["seconds"]) / float(p["delay"])))
         return Plan(resp, chunks=chunks, delay=float(p["delay"]))

@@ -24,7 +24,7 @@ from typing import Any, Self
 
 from tests.fakeweb import services
 from tests.fakeweb.data import FakeData, default_data
-from tests.fakeweb.faults import Faults, Plan, plan
+from tests.fakeweb.faults import MAX_HANG, Faults, Plan, plan
 from tests.fakeweb.tls import Certs
 from tests.fakeweb.wire import Hit, Request, Response, http_date
 
@@ -126,6 +126,13 @@ class _Handler(BaseHTTPRequestHandler):
         head = self._head(resp)
         body = b"" if self.command == "HEAD" or resp.stream is not None else resp.body
         try:
+            if todo.head_delay:
+                if not self._trickle(head, todo.head_delay, todo.head_seconds):
+                    return
+                head = b""
+            if todo.cut_after is not None:
+                self._cut(resp, body, todo)
+                return
             if todo.reset_after_body is not None:
                 self.wfile.write(head + body[: todo.reset_after_body])
                 self.wfile.flush()
@@ -147,6 +154,54 @@ class _Handler(BaseHTTPRequestHandler):
         except _NET_ERRORS:
             self.close_connection = True
 
+    def _trickle(self, head: bytes, delay: float, seconds: float) -> bool:
+        """The status line now, then the rest of ``head`` (padded to last about
+        ``seconds``) a byte at a time; False when the client left, the server is
+        stopping or MAX_HANG is up."""
+        stopping = self.server.web._stopping
+        deadline = time.monotonic() + MAX_HANG
+        line_end = head.index(b"\r\n") + 2
+        pad = max(1, int(seconds / delay) - (len(head) - line_end) - 13)
+        head = head[:line_end] + b"x-padding: " + b"p" * pad + b"\r\n" + head[line_end:]
+        self.wfile.write(head[:line_end])
+        self.wfile.flush()
+        for i in range(line_end, len(head)):
+            if stopping.wait(delay) or time.monotonic() > deadline:
+                self.close_connection = True
+                return False
+            self.wfile.write(head[i: i + 1])
+            self.wfile.flush()
+        return True
+
+    def _cut(self, resp: Response, body: bytes, todo: Plan) -> None:
+        """Headers promising the whole body, part of it, then the end of the connection."""
+        self.close_connection = True
+        if resp.stream is not None:
+            body = b"".join(resp.stream)
+        after = todo.cut_after or 0
+        if todo.chunked:
+            head = self._head(Response(resp.status, [(k, v) for k, v in resp.headers
+                                                     if k != "content-length"]
+                                       + [("transfer-encoding", "chunked")], b""),
+                              framed=False)
+            sent, out = body[:after], []
+            for i in range(0, len(sent), 4096):
+                piece = sent[i: i + 4096]
+                out.append(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            # a cut inside a chunk: announce the whole chunk, send only its start
+            if after < len(body):
+                rest = body[after: after + 4096]
+                out.append(b"%x\r\n" % len(rest))
+            self.wfile.write(head + b"".join(out))
+        else:
+            head = self._head(Response(resp.status, resp.headers, body))
+            self.wfile.write(head + body[:after])
+        self.wfile.flush()
+        if todo.reset:
+            self._rst()
+        else:
+            self.connection.shutdown(socket.SHUT_RDWR)
+
     def _hang(self, seconds: float) -> None:
         """Say nothing until the client gives up (closes), the server stops, or time is up."""
         stopping = self.server.web._stopping
@@ -159,8 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
             except (OSError, ValueError):
                 return
 
-    def _head(self, resp: Response) -> bytes:
-        """Status line + headers exactly as the service gave them (lower-case names)."""
+    def _head(self, resp: Response, framed: bool = True) -> bytes:
+        """Status line + headers exactly as the service gave them (lower-case names);
+        ``framed=False``: the caller frames the body itself (no Content-Length added)."""
         try:
             reason = HTTPStatus(resp.status).phrase
         except ValueError:
@@ -169,7 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = list(resp.headers)
         if "date" not in names:
             headers.append(("date", http_date()))
-        if "content-length" not in names:
+        if "content-length" not in names and framed:
             if resp.stream is None:
                 headers.append(("content-length", str(len(resp.body))))
             elif resp.length is not None:
@@ -246,8 +302,13 @@ class FakeWeb:
             "ARCHIVER_CONNECT_TO": f"*:443={self.host}:{self.https_port},"
                                    f"*:80={self.host}:{self.http_port}",
             "REQUESTS_CA_BUNDLE": self.ca_path,
-            "ARCHIVER_ALLOW_PRIVATE_NETWORKS": f"{self.host}/32",
+            # its two ports only: not every service that listens on its address
+            "ARCHIVER_ALLOW_PRIVATE_NETWORKS": f"{self._hostport(self.https_port)},"
+                                               f"{self._hostport(self.http_port)}",
         }
+
+    def _hostport(self, port: int) -> str:
+        return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
 
     def fault(self, host: str, path: str, kind: str, **params: Any) -> None:
         """Misbehave on ``host`` + ``path`` (``*`` suffix = prefix); see faults.KINDS."""
