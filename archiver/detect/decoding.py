@@ -1,8 +1,13 @@
 """Bytes of unknown charset -> text.
 
 Order of trust: a byte-order mark, the charset the server declared, the charset
-the document declares (``<meta charset>``), strict UTF-8, then detection by
-charset-normalizer, and Windows-1252 as the last resort (it maps every byte).
+the document declares (``<meta charset>``), strict UTF-8, UTF-16 without a BOM
+(told by its zero bytes), then detection. Detection asks charset-normalizer; a
+multi-byte answer (Shift-JIS, GB18030, Big5, EUC-KR) stands, but its single-byte
+guesses are unreliable on short texts (``Genève`` read as cp1257 ``Genčve``), so
+the likely European code pages are each tried and the one whose text the
+language model recognises best wins, Windows-1252 first on a tie. Windows-1252
+is also the last resort (it maps every byte).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ _BOMS = (
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
 )
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 
 
@@ -56,10 +62,62 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    wide = utf16_without_bom(data)
+    if wide:
+        return data.decode(wide, errors="replace"), wide
     best = from_bytes(data[:200_000]).best()
-    if best is not None and best.encoding:
-        return data.decode(best.encoding, errors="replace"), best.encoding
-    return data.decode("cp1252", errors="replace"), "cp1252"
+    guess = codecs.lookup(best.encoding).name if best is not None and best.encoding else None
+    if guess and guess not in _SINGLE_BYTE_GUESSES:
+        return data.decode(guess, errors="replace"), guess
+    chosen = _likeliest(data, [*EUROPEAN_CODE_PAGES, *([guess] if guess else [])])
+    return data.decode(chosen, errors="replace"), chosen
+
+
+# Single-byte code pages, in the order they are preferred on a tie.
+EUROPEAN_CODE_PAGES = ("cp1252", "cp1250", "iso8859-2", "iso8859-15", "cp1257")
+# charset-normalizer answers that are single-byte guesses (weighed, not trusted).
+_SINGLE_BYTE_GUESSES = frozenset(
+    {codecs.lookup(n).name for n in (*EUROPEAN_CODE_PAGES, "latin-1", "iso8859-10",
+                                     "iso8859-4", "iso8859-13", "mac-latin2", "cp775",
+                                     "cp850", "mac-roman", "cp1254", "iso8859-9")})
+
+
+def _likeliest(data: bytes, encodings: list[str]) -> str:
+    """The encoding whose strict decoding of ``data`` reads most like a language."""
+    from archiver.detect.language import _identifier  # the model loads only when needed
+
+    sample = data[:20_000]
+    best, best_score = "cp1252", -1.0
+    for name in dict.fromkeys(codecs.lookup(e).name for e in encodings):
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue  # a byte this code page does not define
+        if _C1_CONTROLS.search(text):
+            continue  # control characters no text contains: the wrong code page
+        _lang, probability = _identifier().classify(text)
+        if probability > best_score + 1e-6:
+            best, best_score = name, probability
+    return best
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when ``data`` is text in UTF-16 without a BOM:
+    most characters of such a text (ASCII, Latin) have a zero high byte."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 4 or len(data) % 2:
+        return None
+    zero_odd = sample[1::2].count(0) / pairs
+    zero_even = sample[0::2].count(0) / pairs
+    for name, high, low in (("utf-16-le", zero_odd, zero_even), ("utf-16-be", zero_even, zero_odd)):
+        if high >= 0.3 and low <= 0.02:
+            try:
+                data.decode(name)
+            except UnicodeDecodeError:
+                return None
+            return name
+    return None
 
 
 def _meta_charset(data: bytes) -> str | None:

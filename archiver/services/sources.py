@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archiver.config import Settings
-from archiver.detect.decoding import decode
+from archiver.detect.decoding import decode, utf16_without_bom
 from archiver.detect.document import detect, sniff_format
 from archiver.detect.values import Detection
 from archiver.net.errors import FetchError
@@ -97,7 +97,8 @@ def _fetch(url: str, settings: Settings) -> Source:
 
 def detect_source(source: Source) -> Detection:
     """Decode and detect; refuses what is not an article."""
-    if b"\x00" in source.data[:8192] and not source.data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if (b"\x00" in source.data[:8192] and not source.data.startswith((b"\xff\xfe", b"\xfe\xff"))
+            and not utf16_without_bom(source.data)):
         raise SourceError(f"{source.given}: not HTML or text (binary content)")
     text, _encoding = decode(source.data, source.content_type)
     name = source.url or source.given
