@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
 from archiver.net.errors import FetchError
 from archiver.net.providers.tweet import TWEET_STATES
+from archiver.services.verdicts import LINK_STATES
 from archiver.services import check as check_service
 from archiver.services import report as report_service
 from archiver.services import runs
@@ -249,7 +252,7 @@ def citations(ctx: click.Context, handle: str | None, article: str | None, since
 @click.option("--article", help="article id, URL or source")
 @click.option("--domain", help="links to this site (subdomains included)")
 @click.option("--kind", type=click.Choice(LINK_KINDS), help="kind of link")
-@click.option("--state", help="state of the link (unchecked, ok, dead, ...)")
+@click.option("--state", type=click.Choice(LINK_STATES), help="state of the link")
 @format_option
 @click.pass_context
 @user_errors
@@ -412,28 +415,37 @@ def report(ctx: click.Context, article: str | None, since: str | None, fmt: str,
     since_d = _date(since)
     with _database(ctx).reader() as session:
         data = report_service.build(session, article=article, since=since_d)
-    out = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    out = io.StringIO() if output else sys.stdout
+    if fmt == "json":
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "html":
+        out.write(report_html.render(data))
+    elif fmt == "csv":
+        rows = [{"article_id": a["article_id"], "title": a["title"], "url": a["url"],
+                 "published": a["published"], "age": a["age"],
+                 **{f"links_{c}": a["links"][c] for c in report_service.CATEGORIES},
+                 **{f"citations_{c}": a["citations"][c] for c in report_service.CATEGORIES}}
+                for a in data["by_article"]]
+        fields = ["article_id", "title", "url", "published", "age",
+                  *(f"links_{c}" for c in report_service.CATEGORIES),
+                  *(f"citations_{c}" for c in report_service.CATEGORIES)]
+        render.output_rows(rows, "csv", fields=fields, out=out)
+    else:
+        render.report_tables(data, out)
+    if output:  # written only once the whole report is rendered
+        _write_whole(Path(output), out.getvalue())  # type: ignore[attr-defined]
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``path`` all at once (a temporary file renamed), or fail in one line."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        if fmt == "json":
-            json.dump(data, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        elif fmt == "html":
-            out.write(report_html.render(data))
-        elif fmt == "csv":
-            rows = [{"article_id": a["article_id"], "title": a["title"], "url": a["url"],
-                     "published": a["published"], "age": a["age"],
-                     **{f"links_{c}": a["links"][c] for c in report_service.CATEGORIES},
-                     **{f"citations_{c}": a["citations"][c] for c in report_service.CATEGORIES}}
-                    for a in data["by_article"]]
-            fields = ["article_id", "title", "url", "published", "age",
-                      *(f"links_{c}" for c in report_service.CATEGORIES),
-                      *(f"citations_{c}" for c in report_service.CATEGORIES)]
-            render.output_rows(rows, "csv", fields=fields, out=out)
-        else:
-            render.report_tables(data, out)
-    finally:
-        if output:
-            out.close()
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"{path}: cannot write: {exc.strerror or exc}")
 
 
 @main.group()

@@ -83,3 +83,31 @@ def test_with_links_cannot_be_offline(home, db_url, seed_path):
     result = run(home, db_url, "archive", "--offline", "--with-links", str(seed_path))
     assert result.exit_code == 2 and "cannot be --offline" in result.stderr
     assert _articles(db_url) == 0
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://[fe80::1/x", "http://:80/x",
+                                 "https://example.org:99999/"])
+@pytest.mark.parametrize("command", ["detect", "archive"])
+def test_malformed_url_is_one_line(home, db_url, url, command):
+    result = run(home, db_url, command, url)
+    _one_line_error(result, f"{url}: not a valid URL")
+    assert _articles(db_url) == 0
+
+
+def test_report_to_a_missing_folder_is_one_line_and_writes_nothing(home, db_url, seed_path,
+                                                                   tmp_path):
+    assert run(home, db_url, "archive", "--offline", str(seed_path)).exit_code == 0
+    target = tmp_path / "missing-dir" / "x.html"
+    _one_line_error(run(home, db_url, "report", "--format", "html", "-o", str(target)),
+                    f"{target}: cannot write")
+    assert not target.parent.exists()
+    written = tmp_path / "report.html"
+    assert run(home, db_url, "report", "--format", "html", "-o", str(written)).exit_code == 0
+    assert written.read_text("utf-8").startswith("<!doctype html>")
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_unknown_link_state_is_refused_like_an_unknown_kind(home, db_url):
+    for option in ("--state", "--kind"):
+        result = run(home, db_url, "links", option, "bogus")
+        assert result.exit_code == 2 and "bogus" in result.output

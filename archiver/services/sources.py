@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from archiver.config import Settings
 from archiver.detect.decoding import decode, utf16_without_bom
@@ -46,6 +47,13 @@ class Source:
 def read_source(given: str, settings: Settings, stdin: BinaryIO | None = None) -> Source:
     now = dt.datetime.now(dt.UTC)
     if given.startswith(("http://", "https://")):
+        try:
+            parts = urlsplit(given)
+            host, _port = parts.hostname, parts.port
+        except ValueError as exc:  # "http://[::1": an unclosed IPv6 bracket, a bad port
+            raise SourceError(f"{given}: not a valid URL ({exc})") from None
+        if not host:
+            raise SourceError(f"{given}: not a valid URL (no host)")
         return _fetch(given, settings)
     if "://" in given:
         raise SourceError(f"{given}: only http(s) URLs, files and - are supported")

@@ -32,6 +32,8 @@ GONE = frozenset({"not_found", "soft_404", "deleted", "dns_error"})
 FAILING = GONE | {"server_error", "timeout", "tls_error", "connection_error"}
 HIDDEN = frozenset({"protected", "suspended", "withheld"})
 STATE_OF = {"ok": "alive", "redirected": "moved", "drifted": "drifted", "blocked": "blocked"}
+# Every state a link can be in (what `archiver links --state` accepts).
+LINK_STATES = ("unchecked", "alive", "moved", "drifted", "blocked", "hidden", "failing", "dead")
 
 # Narrow phrases only (a page that merely mentions "removed" is not gone).
 NOT_FOUND_TEXT = re.compile(
