@@ -17,12 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from archiver.detect.dates import parse_tweet_date
+from archiver.detect.entities import hashtags_and_mentions  # noqa: F401 (its callers import it here)
 from archiver.detect.links import normalize_url, parse_status_url
 
 EMBED_CLASSES = frozenset({"twitter-tweet", "twitter-video"})
 _ATTRIBUTION = re.compile(r"(?:—|–|&mdash;|--)\s*(?P<name>.*?)\s*\(\s*@(?P<handle>\w{1,15})\s*\)")
-_HASHTAG = re.compile(r"(?<![\w&/])[#＃](\w*[^\W\d_]\w*)")
-_MENTION = re.compile(r"(?<![\w@/.])[@＠](\w{1,15})(?![\w@])")
 _ID_ATTRS = ("data-tweet-id", "data-tweetid", "data-id")
 
 
@@ -188,9 +187,3 @@ def is_entity_link(href: str) -> bool:
             return True
     return False
 
-
-def hashtags_and_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Hashtags and @mentions of a quote, in order, without duplicates."""
-    tags = tuple(dict.fromkeys(m.group(1) for m in _HASHTAG.finditer(text)))
-    mentions = tuple(dict.fromkeys(m.group(1) for m in _MENTION.finditer(text)))
-    return tags, mentions
