@@ -175,6 +175,8 @@ def test_tweets_filters(home, db_url, seed_path, held):
     # known from the Wayback index, 404 everywhere now: deleted, with its evidence
     [deleted] = run_json(home, db_url, "tweets", "--state", "deleted")
     assert deleted["id"] == ds.DELETED_ID
+    assert deleted["verdict"]["wayback"]["timestamp"]  # the capture that proves it existed
+    assert {answer["status"] for answer in deleted["verdict"]["live"]} == {404}
 
 
 def test_tweets_in_every_format(home, db_url, held):

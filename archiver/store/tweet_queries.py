@@ -23,8 +23,8 @@ from archiver.store.queries import find_article, iso_utc
 
 TWEET_FIELDS = (
     "id", "status_url", "state", "handle", "author_name", "user_id", "created_at", "lang",
-    "text", "provider", "detail", "fetched_at", "capture_id", "evidence", "last_checked_at",
-    "media", "citations",
+    "text", "provider", "detail", "fetched_at", "capture_id", "verdict", "evidence",
+    "last_checked_at", "media", "citations",
 )
 # The table for people (160 columns when piped): the why first, the words last.
 TABLE_FIELDS = ("id", "handle", "state", "provider", "date", "cited_by", "text")
@@ -181,6 +181,9 @@ def _tweet_dict(t: m.Tweet, evidence: list[dict[str, Any]], media: list[dict[str
         "detail": t.detail,
         "fetched_at": iso_utc(t.fetched_at) if t.fetched_at else None,
         "capture_id": t.capture_id,
+        # why a tweet that is not available has its state: each live service's answer
+        # and the Wayback capture that showed it existed (see `citations`' tweet_evidence)
+        "verdict": t.evidence,
         "evidence": evidence,
         "last_checked_at": iso_utc(t.last_checked_at) if t.last_checked_at else None,
         "media": media,
