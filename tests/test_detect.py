@@ -105,8 +105,8 @@ def test_status_url_in_a_sentence_is_a_reference_citation_owning_only_its_link()
 
 
 PROSE_FORMS = [
-    ('<p>In <a href="https://mobile.twitter.com/ana_k/status/1634567890123456789?s=20">a post'
-     '</a>, she said "we stay".</p>', "html", "ana_k", "we stay"),
+    (('<p>In <a href="https://mobile.twitter.com/ana_k/status/1634567890123456789?s=20">a post'
+      '</a>, she said "we stay".</p>'), "html", "ana_k", "we stay"),
     ("In a post on X, [she said](https://x.com/ana_k/status/1634567890123456789) so.\n",
      "markdown", "ana_k", ""),
     ("See <https://x.com/ana_k/status/1634567890123456789> for the map.\n", "markdown",

@@ -18,8 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from bs4 import (BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString,
-                 PageElement, Tag)
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+)
 
 from archiver.detect.embeds import find_embeds
 from archiver.detect.paragraphs import Anchor, Para, ParaBuilder

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from archiver.detect.dates import parse_tweet_date
 from archiver.detect.links import find_links, parse_status_url

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from archiver.detect.entities import hashtags_and_mentions
 from archiver.net.providers.tweet import MEDIA_KINDS, TWEET_STATES, MediaItem, Tweet, TweetURL
 
 __all__ = ["MEDIA_KINDS", "TWEET_STATES", "MediaItem", "Tweet", "TweetURL"]
@@ -155,21 +156,17 @@ def original_photo(url: str) -> tuple[str, str | None]:
     return f"https://pbs.twimg.com/media/{m['key']}?format={ext}&name=orig", _IMAGE_MIME.get(ext)
 
 
-_URL_IN_TEXT = re.compile(r"https?://\S+")
-_HASHTAG = re.compile(r"(?<![\w&#＃])[#＃](\w*[^\W\d]\w*)")
-_MENTION = re.compile(r"(?<![\w@＠])[@＠](\w{1,15})(?![\w@])")
-
-
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     """Values in first-seen order, without repeats."""
     return tuple(dict.fromkeys(values))
 
 
 def hashtags_in(text: str | None) -> tuple[str, ...]:
-    """Hashtags (without '#') of a text whose service gave no entities; URLs are skipped."""
-    return unique(_HASHTAG.findall(_URL_IN_TEXT.sub(" ", text or "")))
+    """Hashtags (without '#') of a text whose service gave no entities, by Twitter's own
+    rules (twitter-text, as detection reads quotes: one rule for both)."""
+    return hashtags_and_mentions(text or "")[0]
 
 
 def mentions_in(text: str | None) -> tuple[str, ...]:
     """Mentioned handles (without '@') of a text whose service gave no entities."""
-    return unique(_MENTION.findall(_URL_IN_TEXT.sub(" ", text or "")))
+    return hashtags_and_mentions(text or "")[1]
