@@ -352,6 +352,7 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
         render.print_json_line({
             "citations": stats.citations, "resolved": stats.resolved,
             "unresolved": stats.unresolved, "ambiguous": stats.ambiguous,
+            "failed": stats.failed,
             "tweets": dict(stats.tweets),
             "media_saved": stats.media_saved, "bytes_saved": stats.bytes_saved,
             "links_expanded": stats.links_expanded, "failures": dict(stats.failures),

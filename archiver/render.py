@@ -159,6 +159,7 @@ def resolve_report(result: RunResult) -> None:
         {"what": "tweets resolved", "value": stats.resolved},
         {"what": "citations unresolved", "value": stats.unresolved},
         {"what": "citations ambiguous", "value": stats.ambiguous},
+        {"what": "citations failed", "value": stats.failed},
         {"what": "tweets by state", "value": states},
         {"what": "media saved", "value": stats.media_saved},
         {"what": "bytes saved", "value": stats.bytes_saved},
@@ -172,6 +173,9 @@ def resolve_report(result: RunResult) -> None:
         echo(f"  problem: {message}")
     if len(shown) > MAX_MESSAGES:
         echo(f"  ... and {len(shown) - MAX_MESSAGES} more (captures keep every error)")
+    if stats.failed:
+        echo(f"archiver: warning: {stats.failed} citation(s) not resolved because no service "
+             "could be reached; `archiver resolve --retry-failed` tries them again")
 
 
 def report_tables(data: dict[str, Any], out: Any) -> None:

@@ -257,3 +257,15 @@ def test_media_faults_keep_the_tweet_and_report_the_cause(home, db_url, seed_pat
     assert rows(db_url, m.Media) == []
     assert {c.resolve_state for c in rows(db_url, m.Citation)} == {"resolved"}
     assert not list((home / "blobs").rglob(".tmp-*"))  # no half-written blob left
+
+
+def test_without_any_service_reachable_citations_fail_and_say_so(home, db_url, seed_path):
+    # No fake web: every host name is routed to a closed loopback port (conftest).
+    result = run(home, db_url, "archive", str(seed_path), env=FAST)
+    assert result.exit_code == 0, result.output
+    assert "4 citation(s) not resolved because no service could be reached" in result.output
+    assert "Traceback" not in result.output and "urllib3" not in result.output
+    states = {(c["resolve_state"], c["resolve_error"]) for c in citations(home, db_url)}
+    assert states == {("failed", "the Wayback Machine's index could not be reached")}
+    again = run(home, db_url, "resolve", "--retry-failed", "--format", "json", env=FAST)
+    assert json.loads(again.stdout)["failed"] == 4

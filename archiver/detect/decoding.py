@@ -82,12 +82,17 @@ _SINGLE_BYTE_GUESSES = frozenset(
                                      "cp850", "mac-roman", "cp1254", "iso8859-9")})
 
 
+# A later code page must read clearly better than an earlier one to be chosen: one
+# letter that differs (ë in cp1252, ė in cp1257) moves the model's probability a little.
+PREFERENCE_MARGIN = 0.05
+
+
 def _likeliest(data: bytes, encodings: list[str]) -> str:
     """The encoding whose strict decoding of ``data`` reads most like a language."""
     from archiver.detect.language import _identifier  # the model loads only when needed
 
     sample = data[:20_000]
-    best, best_score = "cp1252", -1.0
+    best, best_score = "cp1252", -1.0 - PREFERENCE_MARGIN
     for name in dict.fromkeys(codecs.lookup(e).name for e in encodings):
         try:
             text = sample.decode(name)
@@ -96,7 +101,7 @@ def _likeliest(data: bytes, encodings: list[str]) -> str:
         if _C1_CONTROLS.search(text):
             continue  # control characters no text contains: the wrong code page
         _lang, probability = _identifier().classify(text)
-        if probability > best_score + 1e-6:
+        if probability > best_score + PREFERENCE_MARGIN:
             best, best_score = name, probability
     return best
 

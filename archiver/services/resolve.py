@@ -54,6 +54,7 @@ class ResolveStats:
     resolved: int = 0
     unresolved: int = 0
     ambiguous: int = 0
+    failed: int = 0  # nothing could be asked: no service answered
     tweets: Counter[str] = field(default_factory=Counter)
     media_saved: int = 0
     bytes_saved: int = 0
@@ -116,6 +117,9 @@ class Resolver:
             decision = self._search(citation)
             tweet_id, method = decision.tweet_id, "search"
         if tweet_id is None:
+            if decision is not None and not decision.candidates and not self.fetcher.index_answered:
+                self._failed(citation, "the Wayback Machine's index could not be reached")
+                return
             self._unclaimed(citation, ambiguous=decision is not None
                             and decision.state == "ambiguous")
             return
@@ -123,8 +127,7 @@ class Resolver:
         citation.match_method = method
         tweet = self._tweet(tweet_id, citation.handle)
         if tweet is None:
-            citation.resolve_state = "failed"
-            citation.resolve_error = "no provider answered"
+            self._failed(citation, "no provider answered")
             return
         self._verify(citation, tweet)
         self.stats.tweets[tweet.state] += 1
@@ -223,6 +226,13 @@ class Resolver:
         if decision.tweet_id is not None:
             citation.match_score = decision.score
         return decision
+
+    def _failed(self, citation: m.Citation, why: str) -> None:
+        """Nothing could be asked: ``failed`` (retried by ``resolve --retry-failed``),
+        never ``unresolved``, which says the archives were searched in vain."""
+        citation.resolve_state = "failed"
+        citation.resolve_error = why
+        self.stats.failed += 1
 
     def _unclaimed(self, citation: m.Citation, *, ambiguous: bool) -> None:
         """No tweet claimed: clear what an earlier run claimed, say why."""

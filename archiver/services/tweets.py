@@ -45,6 +45,7 @@ class TweetFetcher:
         self.client = client
         self.recorder = recorder
         self.failures: list[str] = []  # causes, for the run's table
+        self.index_answered = True  # did the last candidates() search get any answer?
         self.messages: list[str] = []  # one line each, naming the URL
 
     def _get(self, url: str) -> tuple[Fetch, m.Capture | None] | None:
@@ -143,41 +144,46 @@ class TweetFetcher:
         if handle:
             for host in STATUS_HOSTS:
                 rows = self._cdx(wayback.cdx_url(base, f"{host}/{handle}/status/{tweet_id}",
-                                                 limit=20))
+                                                 limit=20)) or []
                 for found_id, timestamp, original in wayback.status_ids(rows, handle):
                     if found_id == tweet_id:
                         yield original, timestamp
         for prefix in wayback.json_prefixes(tweet_id):
             rows = self._cdx(wayback.cdx_url(base, prefix, limit=20,
-                                             filters=("statuscode:200",)))
+                                             filters=("statuscode:200",))) or []
             for row in rows:
                 if row.statuscode == "200" and wayback.json_capture_id(row.original) == tweet_id:
                     yield row.original, row.timestamp
 
-    def _cdx(self, url: str) -> list[wayback.CdxRow]:
+    def _cdx(self, url: str) -> list[wayback.CdxRow] | None:
+        """The index's rows; None (cause noted) when it gave no usable answer."""
         got = self._get(url)
         if got is None:
-            return []
+            return None
         fetch, _capture = got
         if fetch.status != 200:
             self.failures.append(f"wayback_cdx_{fetch.status}")
-            return []
+            return None
         try:
             return wayback.parse_cdx(fetch.status, fetch.content_type, fetch.body)
         except wayback.WaybackError:
             self.failures.append("wayback_malformed")
-            return []
+            return None
 
     def candidates(self, handle: str, cited: dt.date) -> list[str]:
-        """Ids of the handle's archived statuses posted within a day of ``cited``."""
+        """Ids of the handle's archived statuses posted within a day of ``cited``.
+        ``index_answered`` tells afterwards whether the index answered at all."""
         low, high = id_range_for_day(cited, widen_days=1)
         found: list[str] = []
+        self.index_answered = False
         for host in STATUS_HOSTS:
             # Any capture names a tweet, even a redirect or a revisit: collapsing
             # by urlkey keeps the first capture of a URL, which is often a 302.
             url = wayback.cdx_url(self.settings.wayback_base, f"{host}/{handle}/status/",
                                   collapse="urlkey")
-            for row in self._cdx(url):
+            rows = self._cdx(url)
+            self.index_answered = self.index_answered or rows is not None
+            for row in rows or []:
                 parsed = parse_status_url(row.original)
                 if parsed is None or (parsed[0] or "").casefold() != handle.casefold():
                     continue

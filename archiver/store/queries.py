@@ -19,8 +19,8 @@ from archiver.store import models as m
 CITATION_FIELDS = (
     "id", "article_id", "article", "kind", "handle", "author_name", "date", "date_text",
     "text", "lang", "tweet_id", "status_url", "links", "hashtags", "mentions", "flags",
-    "position", "resolve_state", "match_method", "match_score", "tweet_state", "candidates",
-    "tweet_evidence",
+    "position", "resolve_state", "resolve_error", "match_method", "match_score", "tweet_state",
+    "candidates", "tweet_evidence",
 )
 ARTICLE_FIELDS = (
     "id", "identity", "source", "path", "url", "title", "language", "published", "authors",
@@ -161,6 +161,7 @@ def _citation_dict(
             "last_paragraph": c.last_paragraph,
         },
         "resolve_state": c.resolve_state,
+        "resolve_error": c.resolve_error,
         "match_method": c.match_method,
         "match_score": c.match_score,
         "tweet_state": tweet_state,
