@@ -3,39 +3,17 @@ against the fake web: each is a citation of its tweet, resolved and snapshotted.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from archiver.store import models as m
 from tests.cli_helpers import run
 from tests.fakeweb import dataset as ds
+from tests.fakeweb.articles import PROSE_URL, ROUNDUP_URL
 from tests.test_resolve import citations, rows, web_env
 
-HTML = f"""<!doctype html><html><head><title>Drones over Yerevan</title></head><body><article>
-<h1>Drones over Yerevan</h1>
-<p>The first report came from a news account. In
-<a href="https://mobile.twitter.com/SVNewsAlerts/status/{ds.SV_ID}?s=20">a post on X</a>,
-it said "Armenian S-300 air defense systems have intercepted 2 ballistic missiles".</p>
-<p>Background reading: <a href="https://example.org/background">a long explainer</a>.</p>
-</article></body></html>
-"""
 
-MARKDOWN = f"""# Round-up
-
-The prime minister [wrote on X](https://x.com/NikolPashinyan/status/{ds.PASHINYAN_ID}) about
-the genocide, and the president's statement is at <https://x.com/i/web/status/{ds.ARTSAKH_ID}>.
-
-> For those who want to know about Azerbaijan's drones, here is my report
-> — Seth Frantzman (@sfrantzman) [October 1, 2020](https://twitter.com/sfrantzman/status/{ds.FRANTZMAN_ID})
-"""
-
-
-def test_tweets_linked_in_prose_are_resolved_and_snapshotted(tmp_path: Path, home, db_url,
-                                                             fakeweb):
-    page = tmp_path / "drones.html"
-    page.write_text(HTML, "utf-8")
-    notes = tmp_path / "roundup.md"
-    notes.write_text(MARKDOWN, "utf-8")
-    result = run(home, db_url, "archive", str(page), str(notes), env=web_env(fakeweb))
+def test_tweets_linked_in_prose_are_resolved_and_snapshotted(home, db_url, fakeweb):
+    # Both pages are served by the fake web: a story linking a tweet in a sentence,
+    # and a Markdown round-up (text/markdown) with a converted embed.
+    result = run(home, db_url, "archive", PROSE_URL, ROUNDUP_URL, env=web_env(fakeweb))
     assert result.exit_code == 0, result.output
 
     cites = {c["tweet_id"]: c for c in citations(home, db_url)}

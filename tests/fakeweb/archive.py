@@ -126,6 +126,9 @@ def add_pages(data: FakeData) -> None:
     data.add_page(Page(articles.SEED_URL, articles.seed_article(data, ds.SEED_IDS)))
     data.add_page(Page(articles.JPOST_URL, articles.jpost_article()))
     data.add_page(Page(articles.FOOTAGE_URL, articles.footage_article()))
+    data.add_page(Page(articles.PROSE_URL, articles.prose_article(ds.SEED_IDS)))
+    data.add_page(Page(articles.ROUNDUP_URL, articles.roundup_markdown(ds.SEED_IDS),
+                       content_type="text/markdown; charset=utf-8"))
     data.add_page(Page("https://news.example/", articles.home_page()))
     moved = (f'<html><head><title>Bitly</title></head><body><a href="{articles.FOOTAGE_URL}">'
              "moved here</a></body></html>").encode()

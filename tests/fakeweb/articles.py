@@ -15,6 +15,9 @@ from tests.fakeweb.services.oembed import SCRIPT, blockquote
 SEED_URL = "https://news.example/2020/10/01/nagorno-karabakh.html"
 JPOST_URL = "https://www.jpost.com/middle-east/azerbaijan-drones-report"
 FOOTAGE_URL = "https://news.example/2020/10/01/drone-footage.html"
+# Issue 9: tweets linked in prose (HTML) and a Markdown round-up with a converted embed.
+PROSE_URL = "https://news.example/2020/10/02/drones-over-yerevan.html"
+ROUNDUP_URL = "https://osint.example/2020/10/roundup.md"
 
 # (kind, text): "p" paragraph, "h2" heading, "tweet" a key of the seed tweet ids.
 SEED_BLOCKS: list[tuple[str, str]] = [
@@ -138,4 +141,32 @@ def home_page() -> bytes:
 <html lang="it"><head><meta charset="utf-8"><title>News Example</title></head>
 <body><ul><li><a href="{SEED_URL}">Nagorno-Karabakh, la guerra a un punto cruciale</a></li>
 <li><a href="{FOOTAGE_URL}">Drone footage from the front</a></li></ul></body></html>
+""".encode()
+
+
+def prose_article(tweet_ids: dict[str, str]) -> bytes:
+    """A story that links a tweet in a sentence and quotes it, as most stories now do."""
+    sv = tweet_ids["sv"]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Drones over Yerevan | News Example</title>
+<link rel="canonical" href="{PROSE_URL}"></head><body><article>
+<h1>Drones over Yerevan</h1>
+<p>The first report came from a news account. In
+<a href="https://mobile.twitter.com/SVNewsAlerts/status/{sv}?s=20">a post on X</a>,
+it said "Armenian S-300 air defense systems have intercepted 2 ballistic missiles".</p>
+<p>Background reading: <a href="https://example.org/background">a long explainer</a>.</p>
+</article></body></html>
+""".encode()
+
+
+def roundup_markdown(tweet_ids: dict[str, str]) -> bytes:
+    """An OSINT round-up in Markdown: prose links, an /i/web/ link, and an embed as
+    html-to-markdown converters leave it ("> — Name (@h) [Date](status URL)")."""
+    return f"""# Round-up
+
+The prime minister [wrote on X](https://x.com/NikolPashinyan/status/{tweet_ids["pashinyan"]}) about
+the genocide, and the president's statement is at <https://x.com/i/web/status/{tweet_ids["artsakh"]}>.
+
+> For those who want to know about Azerbaijan\\'s drones, here is my report
+> — Seth Frantzman (@sfrantzman) [October 1\\, 2020](https://twitter.com/sfrantzman/status/{tweet_ids["frantzman"]})
 """.encode()
