@@ -1,0 +1,115 @@
+"""Leases over real sockets: a link is checked once per round, whatever the hosts do.
+
+Slow hosts (slow_body, hang) on the fake web make a batch outlive a short lease
+(``check_lease``), the case where a run used to take its own expired rows again,
+or a second run took them, and both results were written.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from archiver.config import load_settings
+from archiver.services import check as check_service
+from archiver.store import models as m
+from archiver.store.db import Database
+from tests.cli_helpers import run
+from tests.fakeweb.data import Page
+
+FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "3",
+        "ARCHIVER_TIMEOUT_READ": "2", "ARCHIVER_RETRIES": "0", "ARCHIVER_PER_HOST_DELAY": "0"}
+SHORT_LEASE = {"ARCHIVER_CHECK_LEASE": "0.4"}  # far shorter than one slow batch
+STORY = "https://news.example/2024/leases.html"
+
+
+def _page(text: str) -> bytes:
+    return (f"<html><body><article><p>{text}</p><p>{text} More words so that the main "
+            "text is long enough to compare.</p></article></body></html>").encode()
+
+
+def slow_web(web, fast: int = 8, slow: int = 8, hung: int = 4) -> list[str]:  # type: ignore[no-untyped-def]
+    """A story linking to fast pages, pages whose bodies trickle, and pages that hang."""
+    urls = ([f"https://example.com/fast/{i}" for i in range(fast)]
+            + [f"https://blog.example/slow/{i}" for i in range(slow)]
+            + [f"https://www.example.com/hung/{i}" for i in range(hung)])
+    links = "".join(f"<p><a href='{u}'>link {i}</a></p>" for i, u in enumerate(urls))
+    web.data.add_page(Page(STORY, f"<html><body><article>{links}</article></body></html>"
+                           .encode()))
+    for u in urls:
+        web.data.add_page(Page(u, _page(f"A page at {u}.")))
+    web.fault("blog.example", "/slow/*", "slow_body", delay=0.2, seconds=0.8)
+    web.fault("www.example.com", "/*", "hang", seconds=0.8)
+    return urls
+
+
+def checks_per_link(db_url: str) -> dict[str, int]:
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(m.Link.normalized, func.count(m.LinkCheck.id))
+                .join(m.LinkCheck, m.LinkCheck.link_id == m.Link.id, isouter=True)
+                .group_by(m.Link.normalized)).all()
+    finally:
+        engine.dispose()
+    return {url: n for url, n in rows}
+
+
+def leased_rows(db_url: str) -> int:
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as session:
+            return sum(session.scalar(select(func.count()).select_from(model).where(
+                (model.lease_until.is_not(None)) | (model.lease_owner.is_not(None)))) or 0
+                for model in (m.Link, m.Tweet))
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_that_outlives_its_lease_is_checked_once(home, db_url, fakeweb):
+    urls = slow_web(fakeweb)
+    env = {**fakeweb.env(), **FAST, **SHORT_LEASE}
+    assert run(home, db_url, "archive", "--offline", STORY, env=env).exit_code == 0
+    for round_ in range(2):
+        result = run(home, db_url, "check", "--all", "--concurrency", "2", "--format", "json",
+                     env=env)
+        assert result.exit_code == 0, result.output
+        stats = json.loads(result.stdout)
+        per_link = checks_per_link(db_url)
+        assert set(per_link) == {*urls, STORY}
+        assert set(per_link.values()) == {round_ + 1}, per_link  # once per link per round
+        assert stats["checked"] == len(urls) + 1 and stats["dropped"] == 0
+    assert leased_rows(db_url) == 0
+
+
+def test_two_runs_with_slow_batches_check_each_link_once(db_url, home, fakeweb, monkeypatch):
+    urls = slow_web(fakeweb, fast=6, slow=10, hung=4)
+    env = {**fakeweb.env(), **FAST, **SHORT_LEASE}
+    run(home, db_url, "archive", "--offline", STORY, env=env)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(home=home, database_url=db_url)
+    stats: list[check_service.CheckStats] = []
+
+    def one_run() -> None:
+        database = Database(db_url)
+        try:
+            stats.append(check_service.run(settings, database,
+                                           check_service.Selection(due=False), concurrency=1))
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    per_link = checks_per_link(db_url)
+    assert set(per_link.values()) == {1}, per_link
+    assert sum(s.checked for s in stats) == len(urls) + 1
+    assert leased_rows(db_url) == 0
+
