@@ -40,7 +40,8 @@ def _page(text: str) -> bytes:
             "text is long enough to compare.</p></article></body></html>").encode()
 
 
-def slow_web(web, fast: int = 8, slow: int = 8, hung: int = 4) -> list[str]:  # type: ignore[no-untyped-def]
+def slow_web(web, fast: int = 8, slow: int = 8, hung: int = 4,  # type: ignore[no-untyped-def]
+             seconds: float = 0.8) -> list[str]:
     """A story linking to fast pages, pages whose bodies trickle, and pages that hang."""
     urls = ([f"https://example.com/fast/{i}" for i in range(fast)]
             + [f"https://blog.example/slow/{i}" for i in range(slow)]
@@ -50,8 +51,8 @@ def slow_web(web, fast: int = 8, slow: int = 8, hung: int = 4) -> list[str]:  # 
                            .encode()))
     for u in urls:
         web.data.add_page(Page(u, _page(f"A page at {u}.")))
-    web.fault("blog.example", "/slow/*", "slow_body", delay=0.2, seconds=0.8)
-    web.fault("www.example.com", "/*", "hang", seconds=0.8)
+    web.fault("blog.example", "/slow/*", "slow_body", delay=seconds / 4, seconds=seconds)
+    web.fault("www.example.com", "/*", "hang", seconds=seconds)
     return urls
 
 
@@ -96,7 +97,9 @@ def test_a_batch_that_outlives_its_lease_is_checked_once(home, db_url, fakeweb):
 
 
 def test_two_runs_with_slow_batches_check_each_link_once(db_url, home, fakeweb, monkeypatch):
-    urls = slow_web(fakeweb, fast=6, slow=10, hung=4)
+    # More than two batches (16 each at concurrency 1): the run that finishes first
+    # claims again while the other's batch is still in flight, long past its lease.
+    urls = slow_web(fakeweb, fast=8, slow=24, hung=8, seconds=0.5)
     # A lease a slow batch outlives many times over, but that the heartbeat renews.
     env = {**fakeweb.env(), **FAST, "ARCHIVER_CHECK_LEASE": "1.2"}
     run(home, db_url, "archive", "--offline", STORY, env=env)
@@ -109,7 +112,7 @@ def test_two_runs_with_slow_batches_check_each_link_once(db_url, home, fakeweb, 
         database = Database(db_url)
         try:
             stats.append(check_service.run(settings, database,
-                                           check_service.Selection(due=False), concurrency=1))
+                                           check_service.Selection(due=True), concurrency=1))
         finally:
             database.dispose()
 
@@ -121,6 +124,7 @@ def test_two_runs_with_slow_batches_check_each_link_once(db_url, home, fakeweb, 
     per_link = checks_per_link(db_url)
     assert set(per_link.values()) == {1}, per_link
     assert sum(s.checked for s in stats) == len(urls) + 1
+    print([(s.checked, s.dropped, s.seconds) for s in stats])
     assert sum(s.dropped for s in stats) == 0  # the heartbeat kept every lease ours
     assert leased_rows(db_url) == 0
 

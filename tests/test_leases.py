@@ -118,6 +118,19 @@ def test_a_result_is_written_only_under_our_lease(db_url, db):
     assert _leased(db) == 0
 
 
+def test_a_row_checked_twice_by_one_run_is_written_once(db):
+    """A row can come back to a run after another run held it; two findings for it
+    in one transaction give one check."""
+    a = leases.Owner.register(db)
+    try:
+        mine = _claim_all(db, a)
+        twice = [_finding(t) for t in mine[:3]] * 2
+        assert leases.record(db, a, twice) == [True] * 3 + [False] * 3
+        assert _checks(db) == {t.link_id: 1 for t in mine[:3]}
+    finally:
+        a.close()
+
+
 def test_a_heartbeat_keeps_a_slow_batch_ours(db_url, db):
     other = Database(db_url)
     a, b = leases.Owner.register(db), leases.Owner.register(other)

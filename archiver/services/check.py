@@ -257,6 +257,10 @@ class Heartbeat:
         self._thread.join()
 
 
+def _key(target: Target) -> tuple[int | None, str | None]:
+    return target.link_id, target.tweet_id
+
+
 def _finding(r: Result) -> leases.Finding:
     plan = r.schedule
     assert plan is not None
@@ -357,6 +361,10 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                                                                      selection.limit - claimed)
                     targets = take(room) if room else []
                     exhausted = not targets
+                    # A row can come back to us after another run held it (our lease had
+                    # lapsed): the check already running here records it.
+                    busy = {_key(t) for t in inflight.values()} | {_key(r.target) for r in pending}
+                    targets = [t for t in targets if _key(t) not in busy]
                     claimed += len(targets)
                     for target in interleave_hosts(targets):
                         inflight[pool.submit(checker.check, target)] = target

@@ -335,10 +335,13 @@ def record(db: Database, owner: Owner, findings: list[Finding]) -> list[bool]:
         kept = []
         for f in findings:
             t = f.target
-            ours = t.tweet_id in tweets if t.tweet_id is not None else t.link_id in links
+            held = tweets if t.tweet_id is not None else links
+            key = t.tweet_id if t.tweet_id is not None else t.link_id
+            ours = key in held
             kept.append(ours)
             if ours:
                 _write(session, f)
+                held.discard(key)  # written: the lease is gone, a second finding is dropped
     return kept
 
 
