@@ -10,11 +10,12 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from archiver.store import leases
 from archiver.store import models as m
@@ -208,7 +209,9 @@ def test_an_owner_on_another_host_is_judged_by_its_session_or_heartbeat(db_url, 
         assert leases.reclaim(db, b).rows == 0  # alive: its session and heartbeat are fresh
         other.dispose()  # a's connections close, as when its process is killed
         if a._lock is not None:
+            backend_pid = a._lock.execute(select(func.pg_backend_pid())).scalar()
             a._lock.invalidate()
+            _wait_until_gone(db, backend_pid)
         assert leases.reclaim(db, b).rows == (10 if backend() == "postgresql" else 0)
         with db.transaction() as session:  # no heartbeat for longer than STALE_AFTER
             session.execute(update(m.LeaseOwner).values(
@@ -218,6 +221,17 @@ def test_an_owner_on_another_host_is_judged_by_its_session_or_heartbeat(db_url, 
     finally:
         b.close()
         other.dispose()
+
+
+def _wait_until_gone(db: Database, backend_pid: int | None) -> None:
+    """Until the server has ended that session (it does so just after the client closes)."""
+    for _ in range(1000):
+        with db.reader() as session:  # its locks are freed before it leaves this view
+            if not session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                  {"pid": backend_pid}):
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"session {backend_pid} did not end")
 
 
 def test_a_zombie_pid_counts_as_gone():

@@ -55,7 +55,7 @@ from archiver.store.targets import (
 
 HOST = socket.gethostname()
 STALE_AFTER = dt.timedelta(seconds=90)  # a heartbeat older than this: the owner is dead
-_RECLAIM_KEY = 0x6172636C65617365  # "arcleasE": one reclaimer at a time on PostgreSQL
+_RECLAIM_KEY = 0x6172636C65617365  # one reclaimer at a time on PostgreSQL
 Leased = type[m.Link] | type[m.Tweet]
 
 
@@ -121,7 +121,9 @@ class Owner:
     def __init__(self, db: Database, token: str, lock: Connection | None) -> None:
         self.db = db
         self.token = token
-        self.mutex = threading.Lock()
+        # Re-entrant: a signal (Ctrl-C, SIGTERM) may land in the main thread just
+        # after it took the mutex, and its clean-up must then still get in.
+        self.mutex = threading.RLock()
         self._lock = lock
 
     @classmethod
@@ -202,8 +204,8 @@ def reclaim(db: Database, owner: Owner) -> Reclaimed:
     now = _now()
     with db.transaction() as session:
         postgres = session.get_bind().dialect.name == "postgresql"
-        if postgres and not session.scalar(select(func.pg_try_advisory_xact_lock(_RECLAIM_KEY))):
-            return Reclaimed(0, ())  # another run is at it right now
+        if postgres:  # one reclaimer at a time (it only waits for another's short one)
+            session.execute(select(func.pg_advisory_xact_lock(_RECLAIM_KEY)))
         others = session.scalars(select(m.LeaseOwner).where(m.LeaseOwner.token != owner.token))
         dead = [row for row in others if _is_dead(session, row, now, postgres)]
         if not dead:
