@@ -1,7 +1,7 @@
 """who holds check leases: an owner per run (pid, host, heartbeat), named on each leased row
 
 Revision ID: 0006_lease_owners
-Revises: 0006_link_resolve_error
+Revises: 0007_tweet_evidence
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_lease_owners"
-down_revision = "0006_link_resolve_error"
+down_revision = "0007_tweet_evidence"
 branch_labels = None
 depends_on = None
 
