@@ -7,7 +7,9 @@ import functools
 import io
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +58,29 @@ def user_errors(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that a run cleans up as on Ctrl-C."""
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """Make SIGTERM (systemd stopping a timer, ``kill``) stop the run as Ctrl-C
+    does: what is done is kept and the rest is freed, instead of dying on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough: let cleanup finish
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -386,13 +411,22 @@ def check(ctx: click.Context, mode: str, article: str | None, domain: str | None
             article_id = queries.find_article(session, article).id
     selection = check_service.Selection(due=mode == "due", article_id=article_id,
                                         domain=domain, limit=limit)
-    with _progress("checking") as (advance, total):
-        total(limit or 0)
-        stats = check_service.run(settings, db, selection, concurrency=concurrency,
-                                  progress=advance)
+    try:
+        with _terminate_like_interrupt(), _progress("checking") as (advance, total):
+            total(limit or 0)
+            stats = check_service.run(settings, db, selection, concurrency=concurrency,
+                                      progress=advance)
+    except (KeyboardInterrupt, Terminated) as stop:
+        click.echo("archiver: check stopped; the checks finished so far are kept and the "
+                   "rest is left for the next run", err=True)
+        sys.exit(143 if isinstance(stop, Terminated) else 130)
+    for notice in stats.notices:
+        click.echo(f"archiver: {notice}", err=True)
     if fmt == "json":
         render.print_json_line({"checked": stats.checked, "outcomes": dict(stats.outcomes),
-                                "states": dict(stats.states), "seconds": stats.seconds})
+                                "states": dict(stats.states), "seconds": stats.seconds,
+                                "leased_by_others": stats.leased_by_others,
+                                "reclaimed": stats.reclaimed, "dropped": stats.dropped})
         return
     rows = [{"outcome": k, "count": v} for k, v in sorted(stats.outcomes.items())]
     render.output_rows(rows, "table", fields=("outcome", "count"),

@@ -50,6 +50,7 @@ class Settings:
     drift_threshold: float = 0.8
     dead_after_failures: int = 3
     dead_after_days: float = 2.0
+    check_lease: float = 0.0
 
     @property
     def blob_dir(self) -> Path:
@@ -102,6 +103,8 @@ SETTINGS_HELP: dict[str, str] = {
     "drift_threshold": "check: main-text similarity (0-1) below which a page has drifted",
     "dead_after_failures": "check: failed checks (404/410, soft 404, DNS) before a link is dead",
     "dead_after_days": "check: and over at least this many days",
+    "check_lease": "check: seconds a batch's lease lasts between renewals "
+    "(0 = sized from the batch's worst case)",
 }
 
 

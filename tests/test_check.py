@@ -242,10 +242,11 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_frees_the_rest(home, db_u
                 m.Link.lease_until.is_not(None)))
     finally:
         database.dispose()
-    assert recorded == 5  # every check that finished is kept
+    # every check that finished is kept: the five seen, and any that finished meanwhile
+    assert recorded >= 5
     assert leased == 0  # and nothing is left locked for the next run
     after = json.loads(run(home, db_url, "check", "--format", "json", env=env(fakeweb)).stdout)
-    assert after["checked"] == len(TARGETS) + 1 - 5  # the next run does the rest
+    assert after["checked"] == len(TARGETS) + 1 - recorded  # the next run does the rest
 
 
 def test_a_certificate_for_another_name_is_a_tls_error(home, db_url, fakeweb):

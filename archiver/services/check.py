@@ -1,10 +1,12 @@
 """Re-check stored links and cited tweets for rot; append one link_check per check.
 
-A run claims a batch of due targets with a lease (so that two runs at once
-never check the same link: a conditional UPDATE that only one can win, plus
-``FOR UPDATE SKIP LOCKED`` on PostgreSQL), checks them in a thread pool, then
-records the batch in one short transaction and releases the leases. Killing a
-run loses at most the batch in flight; its leases expire by themselves.
+A run registers as a lease owner, claims batches of due targets with leases
+(store/leases.py: a conditional UPDATE only one run can win), checks them in a
+thread pool while a heartbeat renews the leases of everything in flight, and
+records results in short transactions, each only where the row is still leased
+to this run. Ctrl-C and SIGTERM record what is done and free the rest; the
+leases of a killed run are taken over by the next run as soon as it is seen to
+be dead (store/leases.py says how), and the run says what other runs hold.
 
 HTTP targets are asked with HEAD where that can be trusted (no body needed, the
 host answers real 404s), GET otherwise or when HEAD is refused or says 4xx/5xx
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import random
+import math
 import threading
 import time
 import uuid
@@ -24,10 +26,9 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import Self
 from urllib.parse import urlsplit
-
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
 
 from archiver.config import Settings
 from archiver.detect.links import parse_status_url
@@ -37,37 +38,23 @@ from archiver.net.providers import wayback
 from archiver.services import verdicts
 from archiver.services.snapshots import main_text
 from archiver.services.tweets import TweetFetcher
-from archiver.store import models as m
+from archiver.store import leases
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database
-from archiver.store.queries import on_domain
+from archiver.store.targets import Selection, Target
+
+__all__ = ["CheckStats", "Checker", "Result", "Selection", "Target", "lease_time", "run"]
 
 MAX_BATCH = 1000
 RECORD_EVERY = 64  # results recorded per transaction: what a kill can lose at most
+HEARTBEAT_EVERY = 10.0  # seconds between lease renewals (less for a short lease)
+FETCHES_PER_TARGET = 4  # at most: the host's probe, HEAD, GET, a Wayback lookup
 ERROR_OUTCOMES = {
     errors.Timeout: "timeout", errors.DNSFailure: "dns_error", errors.TLSFailure: "tls_error",
     errors.ConnectFailed: "connection_error", errors.BlockedAddress: "connection_error",
     errors.TooManyRedirects: "server_error", errors.RedirectLoop: "server_error",
     errors.InvalidURL: "not_found",
 }
-
-
-@dataclass(frozen=True)
-class Target:
-    link_id: int | None
-    tweet_id: str | None
-    url: str
-    kind: str
-    archived_url: str
-    archived_text: str | None  # the archived article's own text (kind "article")
-    archived_text_sha: str | None  # blob of the main text kept by --with-links
-    archived_body_sha: str | None  # blob of the response body we kept
-    handle: str | None
-    state: str
-    streak: int
-    failing_since: dt.datetime | None
-    wayback_url: str | None
-    article_date: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -90,15 +77,11 @@ class CheckStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     states: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
-    messages: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Selection:
-    due: bool = True
-    article_id: int | None = None
-    domain: str | None = None
-    limit: int | None = None
+    messages: list[str] = field(default_factory=list)  # one per target that failed
+    dropped: int = 0  # results not written: another run took the lease over
+    reclaimed: int = 0  # leases of dead runs taken over
+    leased_by_others: int = 0  # selected targets left to other runs holding them
+    notices: list[str] = field(default_factory=list)  # about the run: leases, others
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -220,177 +203,76 @@ class Checker:
         return snapshot.url if snapshot else None
 
 
-# -- selection and leases ----------------------------------------------------
-def _link_filter(selection: Selection, now: dt.datetime, started: dt.datetime):  # type: ignore[no-untyped-def]
-    conditions = [m.Link.kind != "status",
-                  or_(m.Link.lease_until.is_(None), m.Link.lease_until < now)]
-    if selection.due:
-        conditions.append(or_(m.Link.next_check_at.is_(None), m.Link.next_check_at <= now))
-    else:
-        conditions.append(or_(m.Link.last_checked_at.is_(None), m.Link.last_checked_at < started))
-    if selection.domain:
-        conditions.append(on_domain(selection.domain))
-    if selection.article_id is not None:
-        conditions.append(m.Link.id.in_(select(m.LinkOccurrence.link_id).where(
-            m.LinkOccurrence.article_id == selection.article_id)))
-    return conditions
+# -- leases ------------------------------------------------------------------------
+def batch_size(concurrency: int) -> int:
+    return min(MAX_BATCH, max(8, 16 * concurrency))
 
 
-def _tweet_filter(selection: Selection, now: dt.datetime, started: dt.datetime):  # type: ignore[no-untyped-def]
-    cited = select(m.Citation.tweet_id).where(m.Citation.tweet_id.is_not(None))
-    if selection.article_id is not None:
-        cited = cited.where(m.Citation.article_id == selection.article_id)
-    conditions = [m.Tweet.id.in_(cited),
-                  or_(m.Tweet.lease_until.is_(None), m.Tweet.lease_until < now)]
-    if selection.due:
-        conditions.append(or_(m.Tweet.next_check_at.is_(None), m.Tweet.next_check_at <= now))
-    else:
-        conditions.append(or_(m.Tweet.last_checked_at.is_(None),
-                              m.Tweet.last_checked_at < started))
-    return conditions
+def lease_time(settings: Settings, batch: int, concurrency: int) -> dt.timedelta:
+    """How long a batch's leases last between renewals: the batch's worst case.
+
+    A batch waits behind up to ``2 * concurrency`` targets already in flight; in
+    the worst case all of them are on one host, so at most ``per_host_concurrency``
+    run at once, and each target takes ``FETCHES_PER_TARGET`` fetches (a tweet, one
+    per provider) of up to ``total_timeout`` (which already covers every hop and
+    retry of a fetch). The heartbeat renews leases long before that, so the size
+    matters only when the heartbeat cannot run; ``check_lease`` overrides it.
+    """
+    if settings.check_lease > 0:
+        return dt.timedelta(seconds=settings.check_lease)
+    lanes = max(1, min(concurrency, settings.per_host_concurrency))
+    waves = math.ceil((batch + 2 * concurrency) / lanes)
+    fetches = max(FETCHES_PER_TARGET, len(settings.provider_order))
+    seconds = waves * fetches * settings.total_timeout + batch * settings.per_host_delay
+    return dt.timedelta(seconds=max(120.0, seconds))
 
 
-def lease_time(settings: Settings) -> dt.timedelta:
-    """Long enough for a batch to finish; short enough that a killed run's targets
-    are soon checked by the next one."""
-    return dt.timedelta(seconds=max(120.0, 3 * settings.total_timeout + 60))
+class Heartbeat:
+    """Renews the run's leases while it works, so that a slow batch never outlives
+    them (and says the run is alive, so that nobody takes them over)."""
+
+    def __init__(self, owner: leases.Owner, lease: dt.timedelta) -> None:
+        self.owner = owner
+        self.lease = lease
+        self.every = min(HEARTBEAT_EVERY, lease.total_seconds() / 3)
+        self.missed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.owner.beat(self.lease)
+            except Exception:  # noqa: BLE001 - a busy database: the next beat tries again
+                # A lease lost meanwhile costs a dropped result, never a second check.
+                self.missed += 1
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
-def claim(db: Database, selection: Selection, size: int, started: dt.datetime,
-          lease: dt.timedelta) -> list[Target]:
-    """Lease up to ``size`` targets; a row is ours only if our UPDATE won it."""
-    now = dt.datetime.now(dt.UTC)
-    until = now + lease + dt.timedelta(microseconds=random.randrange(1_000_000))
-    targets: list[Target] = []
-    with db.transaction() as session:
-        postgres = session.get_bind().dialect.name == "postgresql"
-        if selection.domain is None:
-            targets += _win(session, m.Tweet, m.Tweet.id, _tweet_filter(selection, now, started),
-                            size, postgres, now, until,
-                            lambda rows: [_tweet_target(row) for row in rows])
-        room = size - len(targets)
-        if room > 0:
-            targets += _win(session, m.Link, m.Link.id, _link_filter(selection, now, started),
-                            room, postgres, now, until,
-                            lambda rows: _link_targets(session, rows))
-    return targets
+def _key(target: Target) -> tuple[int | None, str | None]:
+    return target.link_id, target.tweet_id
 
 
-def _win(session: Session, model, key, conditions, size: int, postgres: bool,  # type: ignore[no-untyped-def]
-         now: dt.datetime, until: dt.datetime, make: Callable) -> list[Target]:  # type: ignore[type-arg]
-    """Lease up to ``size`` rows. Another run may win some of the rows we select
-    (our UPDATE then changes nothing): select again past them, a few times."""
-    won: list[Target] = []
-    tried: list[object] = []
-    for _attempt in range(5):
-        stmt = select(model).where(*conditions)
-        if tried:
-            stmt = stmt.where(key.not_in(tried))
-        if model is m.Link:
-            # Random order spreads a batch over many hosts: links come in per-host
-            # runs (an article's links, a site's pages), and politeness limits how
-            # fast one host may be asked, so a batch from one host would crawl.
-            stmt = stmt.order_by(func.random())
-        stmt = stmt.limit(size - len(won))
-        if postgres:
-            stmt = stmt.with_for_update(skip_locked=True)
-        rows = list(session.scalars(stmt))
-        if not rows:
-            break
-        ids = [row.id for row in rows]
-        tried += ids
-        # One UPDATE for the batch; the rows that now carry our (unique) lease
-        # time are the ones we won.
-        session.execute(update(model).where(
-            key.in_(ids), or_(model.lease_until.is_(None), model.lease_until < now),
-        ).values(lease_until=until).execution_options(synchronize_session=False))
-        mine = set(session.scalars(select(key).where(key.in_(ids), model.lease_until == until)))
-        won += make([row for row in rows if row.id in mine])
-        if len(won) >= size:
-            break
-    return won
-
-
-def _tweet_target(tweet: m.Tweet) -> Target:
-    return Target(None, tweet.id, f"https://twitter.com/i/web/status/{tweet.id}", "tweet",
-                  "", None, None, None, tweet.handle,
-                  tweet.state if tweet.last_checked_at else "unchecked",
-                  tweet.check_streak or 0, tweet.failing_since, None, None)
-
-
-def _link_targets(session: Session, links: list[m.Link]) -> list[Target]:
-    """Targets for a batch of links, with what each is compared against, in three
-    queries rather than three per link."""
-    if not links:
-        return []
-    ids = [link.id for link in links]
-    articles: dict[int, m.Article] = {}
-    for link_id, article in session.execute(
-            select(m.LinkOccurrence.link_id, m.Article)
-            .join(m.Article, m.Article.id == m.LinkOccurrence.article_id)
-            .where(m.LinkOccurrence.link_id.in_(ids))):
-        articles.setdefault(link_id, article)
-    capture_ids = {link.snapshot_capture_id for link in links if link.snapshot_capture_id}
-    for link in links:
-        article = articles.get(link.id)
-        if link.kind == "article" and article is not None and article.current_version_id:
-            version = session.get(m.ArticleVersion, article.current_version_id)
-            if version is not None and version.capture_id:
-                capture_ids.add(version.capture_id)
-    shas: dict[int | None, str | None] = {}
-    if capture_ids:
-        query = select(m.Capture.id, m.Capture.sha256).where(m.Capture.id.in_(capture_ids))
-        shas = {capture_id: sha for capture_id, sha in session.execute(query)}
-    targets = []
-    for link in links:
-        article = articles.get(link.id)
-        text, body_sha = None, shas.get(link.snapshot_capture_id)
-        if link.kind == "article" and article is not None:
-            text = article.text
-            version = session.get(m.ArticleVersion, article.current_version_id)
-            body_sha = shas.get(version.capture_id) if version else None
-        archived = link.resolved_url if link.kind in ("tco", "pic") and link.resolved_url else (
-            link.normalized)
-        targets.append(Target(
-            link.id, None, link.normalized, link.kind, archived, text,
-            link.snapshot_text_sha256, body_sha, link.handle, link.state,
-            link.check_streak or 0, link.failing_since, link.wayback_url,
-            article.published_at if article else None))
-    return targets
-
-
-def record(db: Database, results: list[Result]) -> None:
-    """Append the checks and move each target's schedule, in one short transaction."""
-    with db.transaction() as session:
-        for r in results:
-            plan = r.schedule
-            assert plan is not None
-            t = r.target
-            row = (session.get(m.Tweet, t.tweet_id) if t.tweet_id
-                   else session.get(m.Link, t.link_id))
-            if row is None:
-                continue
-            session.add(m.LinkCheck(
-                link_id=t.link_id, tweet_id=t.tweet_id, checked_at=r.checked_at,
-                outcome=r.outcome, status=r.status, final_url=r.final_url,
-                similarity=r.similarity, latency_ms=r.latency_ms, error=r.error))
-            row.check_streak, row.failing_since = plan.streak, plan.failing_since
-            row.next_check_at, row.last_checked_at, row.lease_until = (
-                plan.next_check_at, r.checked_at, None)
-            if isinstance(row, m.Link):
-                row.state = plan.state
-                row.wayback_url = r.wayback_url or row.wayback_url
-            else:
-                row.state = {"ok": "available", "deleted": "deleted"}.get(r.outcome, row.state)
-                if r.outcome in verdicts.HIDDEN:
-                    row.state = r.outcome
-                for link in session.scalars(select(m.Link).where(
-                        m.Link.tweet_id == row.id, m.Link.kind == "status")):
-                    session.add(m.LinkCheck(link_id=link.id, tweet_id=row.id,
-                                            checked_at=r.checked_at, outcome=r.outcome,
-                                            error=r.error, latency_ms=r.latency_ms))
-                    link.state, link.last_checked_at = plan.state, r.checked_at
-                    link.next_check_at = plan.next_check_at
+def _finding(r: Result) -> leases.Finding:
+    plan = r.schedule
+    assert plan is not None
+    tweet_state = None
+    if r.target.tweet_id is not None:
+        tweet_state = (r.outcome if r.outcome in verdicts.HIDDEN
+                       else {"ok": "available", "deleted": "deleted"}.get(r.outcome))
+    return leases.Finding(
+        r.target, r.outcome, r.checked_at, plan.state, plan.streak, plan.failing_since,
+        plan.next_check_at, status=r.status, final_url=r.final_url, similarity=r.similarity,
+        latency_ms=r.latency_ms, error=r.error, wayback_url=r.wayback_url,
+        tweet_state=tweet_state)
 
 
 def interleave_hosts(targets: list[Target]) -> list[Target]:
@@ -406,18 +288,6 @@ def interleave_hosts(targets: list[Target]) -> list[Target]:
     return out
 
 
-def release(db: Database, targets: list[Target]) -> None:
-    if not targets:
-        return
-    with db.transaction() as session:
-        links = [t.link_id for t in targets if t.link_id is not None]
-        tweets = [t.tweet_id for t in targets if t.tweet_id is not None]
-        if links:
-            session.execute(update(m.Link).where(m.Link.id.in_(links)).values(lease_until=None))
-        if tweets:
-            session.execute(update(m.Tweet).where(m.Tweet.id.in_(tweets)).values(lease_until=None))
-
-
 def run(
     settings: Settings,
     db: Database,
@@ -429,13 +299,38 @@ def run(
     stats = CheckStats()
     started = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
-    blobs = BlobStore(settings.blob_dir)
-    batch = min(MAX_BATCH, max(8, 16 * concurrency))
-    lease = lease_time(settings)
+    batch = batch_size(concurrency)
+    lease = lease_time(settings, batch, concurrency)
+    owner = leases.Owner.register(db)
+    try:
+        with Heartbeat(owner, lease):
+            _check_batches(settings, db, selection, owner, stats, started, batch, lease,
+                           concurrency, progress)
+        others = leases.leased_by_others(db, owner, selection, started)
+    finally:
+        owner.close()
+    if others.count:
+        stats.leased_by_others = others.count
+        holders = "; ".join(o.describe() for o in others.owners[:3]) or "an older archiver"
+        stats.notices.append(f"{others.count} selected targets are leased by other runs and "
+                             f"were left to them ({holders})")
+    if stats.dropped:
+        stats.notices.append(f"{stats.dropped} results dropped: another run took over their "
+                             "leases and checks them itself")
+    stats.seconds = round(time.monotonic() - clock, 3)
+    return stats
 
+
+def _check_batches(settings: Settings, db: Database, selection: Selection,
+                   owner: leases.Owner, stats: CheckStats, started: dt.datetime, batch: int,
+                   lease: dt.timedelta, concurrency: int,
+                   progress: Callable[[str], None] | None) -> None:
     def tally(results: list[Result]) -> None:
-        record(db, results)
-        for r in results:
+        kept = leases.record(db, owner, [_finding(r) for r in results])
+        for r, ours in zip(results, kept, strict=True):
+            if not ours:
+                stats.dropped += 1
+                continue
             stats.checked += 1
             stats.outcomes[r.outcome] += 1
             if r.schedule:
@@ -443,8 +338,17 @@ def run(
             if r.error and r.outcome not in ("ok", "redirected"):
                 stats.messages.append(f"{r.target.url}: {r.outcome}: {r.error}")
 
+    def take(room: int) -> list[Target]:
+        got = leases.claim(db, owner, selection, room, started, lease)
+        if got.reclaimed.rows:
+            stats.reclaimed += got.reclaimed.rows
+            whose = "; ".join(o.describe() for o in got.reclaimed.owners)
+            stats.notices.append(f"took over {got.reclaimed.rows} leases of a run that is gone "
+                                 f"({whose})")
+        return got.targets
+
     with HttpClient(settings) as client, ThreadPoolExecutor(max_workers=concurrency) as pool:
-        checker = Checker(settings, client, blobs)
+        checker = Checker(settings, client, BlobStore(settings.blob_dir))
         inflight: dict[Future[Result], Target] = {}
         pending: list[Result] = []
         claimed, exhausted = 0, False
@@ -455,8 +359,12 @@ def run(
                 if not exhausted and len(inflight) < 2 * concurrency:
                     room = batch if selection.limit is None else min(batch,
                                                                      selection.limit - claimed)
-                    targets = claim(db, selection, room, started, lease) if room else []
+                    targets = take(room) if room else []
                     exhausted = not targets
+                    # A row can come back to us after another run held it (our lease had
+                    # lapsed): the check already running here records it.
+                    busy = {_key(t) for t in inflight.values()} | {_key(r.target) for r in pending}
+                    targets = [t for t in targets if _key(t) not in busy]
                     claimed += len(targets)
                     for target in interleave_hosts(targets):
                         inflight[pool.submit(checker.check, target)] = target
@@ -473,10 +381,12 @@ def run(
                     pending = []
             tally(pending)
         except BaseException:
-            for future in inflight:
-                future.cancel()
-            record(db, pending)  # keep what is done; free the rest for the next run
-            release(db, list(inflight.values()))
+            # Ctrl-C, SIGTERM (the CLI turns it into an exception) or a failure: keep
+            # what is done, free the rest for the next run, and do not wait for it.
+            pool.shutdown(wait=False, cancel_futures=True)
+            finished = [f for f in inflight if f.done() and not f.cancelled()
+                        and f.exception() is None]
+            pending += [f.result() for f in finished]
+            leases.record(db, owner, [_finding(r) for r in pending])
+            leases.release(db, owner, [t for f, t in inflight.items() if f not in finished])
             raise
-    stats.seconds = round(time.monotonic() - clock, 3)
-    return stats

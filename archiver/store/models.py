@@ -189,6 +189,7 @@ class Link(Base):
     last_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(32), index=True)  # lease_owner.token
     # The copy kept at archive time (--with-links): the response, and the blob of
     # its main text, against which later checks measure drift.
     snapshot_capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
@@ -266,6 +267,7 @@ class Tweet(Base):
     fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     next_check_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(32), index=True)  # lease_owner.token
     last_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     check_streak: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -286,6 +288,21 @@ class Media(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     mime: Mapped[str | None] = mapped_column(String(255))
     capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
+
+
+class LeaseOwner(Base):
+    """A running ``check``: who holds leases, so that a dead one's can be taken over.
+
+    No foreign key from ``link.lease_owner``: an owner row is deleted when its run
+    ends or is found dead, and rows still naming it are then free.
+    """
+
+    __tablename__ = "lease_owner"
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    hostname: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LinkCheck(Base):

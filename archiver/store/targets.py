@@ -1,0 +1,120 @@
+"""What `check` looks at: which links and tweets a run selects, and what each is
+compared against (the archived text, the body we kept), read in a few queries
+per batch rather than a few per link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from archiver.store import models as m
+from archiver.store.queries import on_domain
+
+
+@dataclass(frozen=True)
+class Selection:
+    due: bool = True  # what is due; False: everything not yet checked by this run
+    article_id: int | None = None
+    domain: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    link_id: int | None
+    tweet_id: str | None
+    url: str
+    kind: str
+    archived_url: str
+    archived_text: str | None  # the archived article's own text (kind "article")
+    archived_text_sha: str | None  # blob of the main text kept by --with-links
+    archived_body_sha: str | None  # blob of the response body we kept
+    handle: str | None
+    state: str
+    streak: int
+    failing_since: dt.datetime | None
+    wayback_url: str | None
+    article_date: dt.date | None
+
+
+def link_filter(selection: Selection, now: dt.datetime,
+                started: dt.datetime) -> list[ColumnElement[bool]]:
+    """Links the selection asks for, leased or not."""
+    conditions: list[ColumnElement[bool]] = [m.Link.kind != "status"]
+    if selection.due:
+        conditions.append(or_(m.Link.next_check_at.is_(None), m.Link.next_check_at <= now))
+    else:
+        conditions.append(or_(m.Link.last_checked_at.is_(None), m.Link.last_checked_at < started))
+    if selection.domain:
+        conditions.append(on_domain(selection.domain))
+    if selection.article_id is not None:
+        conditions.append(m.Link.id.in_(select(m.LinkOccurrence.link_id).where(
+            m.LinkOccurrence.article_id == selection.article_id)))
+    return conditions
+
+
+def tweet_filter(selection: Selection, now: dt.datetime,
+                 started: dt.datetime) -> list[ColumnElement[bool]]:
+    """Cited tweets the selection asks for, leased or not (none for --domain)."""
+    cited = select(m.Citation.tweet_id).where(m.Citation.tweet_id.is_not(None))
+    if selection.article_id is not None:
+        cited = cited.where(m.Citation.article_id == selection.article_id)
+    conditions: list[ColumnElement[bool]] = [m.Tweet.id.in_(cited)]
+    if selection.due:
+        conditions.append(or_(m.Tweet.next_check_at.is_(None), m.Tweet.next_check_at <= now))
+    else:
+        conditions.append(or_(m.Tweet.last_checked_at.is_(None),
+                              m.Tweet.last_checked_at < started))
+    return conditions
+
+
+def tweet_targets(tweets: list[m.Tweet]) -> list[Target]:
+    return [Target(None, tweet.id, f"https://twitter.com/i/web/status/{tweet.id}", "tweet",
+                   "", None, None, None, tweet.handle,
+                   tweet.state if tweet.last_checked_at else "unchecked",
+                   tweet.check_streak or 0, tweet.failing_since, None, None)
+            for tweet in tweets]
+
+
+def link_targets(session: Session, links: list[m.Link]) -> list[Target]:
+    """Targets for a batch of links, with what each is compared against, in three
+    queries rather than three per link."""
+    if not links:
+        return []
+    ids = [link.id for link in links]
+    articles: dict[int, m.Article] = {}
+    for link_id, article in session.execute(
+            select(m.LinkOccurrence.link_id, m.Article)
+            .join(m.Article, m.Article.id == m.LinkOccurrence.article_id)
+            .where(m.LinkOccurrence.link_id.in_(ids))):
+        articles.setdefault(link_id, article)
+    capture_ids = {link.snapshot_capture_id for link in links if link.snapshot_capture_id}
+    for link in links:
+        cited_in = articles.get(link.id)
+        if link.kind == "article" and cited_in is not None and cited_in.current_version_id:
+            version = session.get(m.ArticleVersion, cited_in.current_version_id)
+            if version is not None and version.capture_id:
+                capture_ids.add(version.capture_id)
+    shas: dict[int | None, str | None] = {}
+    if capture_ids:
+        query = select(m.Capture.id, m.Capture.sha256).where(m.Capture.id.in_(capture_ids))
+        shas = {capture_id: sha for capture_id, sha in session.execute(query)}
+    targets = []
+    for link in links:
+        where = articles.get(link.id)
+        text, body_sha = None, shas.get(link.snapshot_capture_id)
+        if link.kind == "article" and where is not None:
+            text = where.text
+            version = session.get(m.ArticleVersion, where.current_version_id)
+            body_sha = shas.get(version.capture_id) if version else None
+        archived = link.resolved_url if link.kind in ("tco", "pic") and link.resolved_url else (
+            link.normalized)
+        targets.append(Target(
+            link.id, None, link.normalized, link.kind, archived, text,
+            link.snapshot_text_sha256, body_sha, link.handle, link.state,
+            link.check_streak or 0, link.failing_since, link.wayback_url,
+            where.published_at if where else None))
+    return targets
