@@ -1,7 +1,7 @@
 """tweet evidence: what each service said, and the Wayback capture that showed it
 
 Revision ID: 0007_tweet_evidence
-Revises: 0005
+Revises: 0006_link_resolve_error
 """
 
 from __future__ import annotations

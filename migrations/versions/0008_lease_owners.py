@@ -1,6 +1,6 @@
 """who holds check leases: an owner per run (pid, host, heartbeat), named on each leased row
 
-Revision ID: 0006_lease_owners
+Revision ID: 0008_lease_owners
 Revises: 0007_tweet_evidence
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_lease_owners"
+revision = "0008_lease_owners"
 down_revision = "0007_tweet_evidence"
 branch_labels = None
 depends_on = None
