@@ -511,6 +511,7 @@ def run_lychee(web: Web, workdir: Path, timeout: float) -> Run:
     env = dict(os.environ)
     for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
         env.pop(k, None)
+    report_path.unlink(missing_ok=True)  # never score an earlier run's report
     done = timed(run, web, cmd, env, workdir / "lychee.out", workdir / "lychee.err")
     if done is None:
         return run
