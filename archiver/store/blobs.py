@@ -1,18 +1,22 @@
 """Content-addressed blobs: ``blobs/ab/cd/<sha256>``, written atomically.
 
 A blob is written to a temporary file in the same folder, flushed and fsynced,
-then renamed onto its hash name, so a reader never sees half a file and a crash
-leaves at most a stray temporary file. Writing the same bytes twice is free.
+then renamed onto its hash name, so a reader never sees half a file. The
+temporary file (``.tmp-<pid>-*``) is locked while written and removed on any
+failure; one that a killed run left behind is removed by ``remove_abandoned``
+at the start of the next run. A full disk is ``DiskFull`` naming the folder.
+Writing the same bytes twice is free.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Self
+
+from archiver.store import tempfiles
 
 
 class BlobStore:
@@ -43,23 +47,33 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def remove_abandoned(self) -> list[Path]:
+        """Remove the temporary files of runs that died while writing."""
+        return tempfiles.remove_abandoned(self.root, ".tmp-*")
+
 
 class BlobWriter:
     """Writes one blob as it streams in (media never sits whole in memory)."""
 
     def __init__(self, store: BlobStore) -> None:
-        store.root.mkdir(parents=True, exist_ok=True)
         self.store = store
         self._digest = hashlib.sha256()
         self.size = 0
-        fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", dir=store.root)
-        self._out = os.fdopen(fd, "wb")
+        self._out, self._tmp = tempfiles.create(store.root, ".tmp-")
         self.sha256: str | None = None
 
     def write(self, chunk: bytes) -> None:
+        """Append a chunk; on a full disk the temporary file is removed at once
+        and ``DiskFull`` raised (never an OSError a caller could take for a
+        network error)."""
         self._digest.update(chunk)
         self.size += len(chunk)
-        self._out.write(chunk)
+        try:
+            with tempfiles.disk_full_is(self.store.root):
+                self._out.write(chunk)
+        except tempfiles.DiskFull:
+            self.abort()
+            raise
 
     def restart(self) -> None:
         """Forget what was written so far: a retried download starts from byte 0."""
@@ -69,23 +83,31 @@ class BlobWriter:
         self.size = 0
 
     def commit(self) -> tuple[str, int]:
-        self._out.flush()
-        os.fsync(self._out.fileno())
-        self._out.close()
-        sha = self._digest.hexdigest()
-        target = self.store.path(sha)
-        if target.exists():
-            os.unlink(self._tmp)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self._tmp, target)
-            _fsync_dir(target.parent)
+        try:
+            with tempfiles.disk_full_is(self.store.root):
+                self._out.flush()
+                os.fsync(self._out.fileno())
+                self._out.close()
+                sha = self._digest.hexdigest()
+                target = self.store.path(sha)
+                if target.exists():
+                    os.unlink(self._tmp)
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self._tmp, target)
+                    tempfiles.fsync_dir(target.parent)
+        except BaseException:
+            self.abort()
+            raise
         self.sha256 = sha
         return sha, self.size
 
     def abort(self) -> None:
         if not self._out.closed:
-            self._out.close()
+            try:
+                self._out.close()
+            except OSError:  # the buffered tail cannot be written (disk full): drop it
+                pass
         if os.path.exists(self._tmp):
             os.unlink(self._tmp)
 
@@ -96,10 +118,3 @@ class BlobWriter:
         if exc_type is not None or self.sha256 is None:
             self.abort()
 
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -325,3 +325,17 @@ class LinkCheck(Base):
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     capture_id: Mapped[int | None] = mapped_column(Id, ForeignKey("capture.id"))
+
+
+class WarcFile(Base):
+    """One run's WARC file. ``pending`` from the commit that names it until it has
+    been renamed into place, then ``published``; a run that starts finishes or
+    drops what a killed run left pending (see services/housekeeping.py)."""
+
+    __tablename__ = "warc_file"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

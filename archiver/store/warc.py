@@ -1,9 +1,20 @@
 """One gzipped WARC 1.1 file per run, written with warcio.
 
 Each record is its own gzip member, so a capture row can point at a record by
-file and offset. The file is written under a temporary name and published
-(fsync, rename) only when the run commits; a failed run discards it, so no
-WARC holds records the database does not know.
+file and offset. The file is written under a temporary name
+(``.<name>.<pid>.open``, locked while written, created only when the first
+record comes) and published in three steps that keep the database and the
+folder in agreement whatever moment a run is killed at:
+
+1. ``seal``: flush and fsync the records, before the transaction that refers
+   to them commits (with the file's ``warc_file`` row marked pending);
+2. ``publish``: rename onto the final name, fsync the folder;
+3. the row is marked published.
+
+A run that fails before its commit discards the file. After a kill, the next
+run finishes step 2 and 3 for a file whose pending row was committed and
+deletes the others (see ``services/housekeeping.py``): no WARC is left that the
+database does not know, and none is written twice.
 
 Bodies are requested with ``Accept-Encoding: identity`` so that what we store
 is what crossed the wire. If a server compresses anyway, the record holds the
@@ -25,6 +36,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archiver import __version__
+from archiver.store import tempfiles
 
 _DROP = {"content-encoding", "transfer-encoding", "content-length"}
 
@@ -33,23 +45,54 @@ def _warc_date(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def temp_name(name: str, pid: int) -> str:
+    return f".{name}.{pid}.open"
+
+
+def final_name(temp: str) -> str | None:
+    """The WARC name a temporary file will be published as (None: not ours)."""
+    if not (temp.startswith(".archiver-") and temp.endswith(".open")):
+        return None
+    name = temp[1:-len(".open")]
+    head, _, tail = name.rpartition(".")
+    return head if tail.isdigit() else name
+
+
 class WarcRun:
     def __init__(self, folder: Path, *, operator: str = "") -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
         self.name = f"archiver-{stamp}-{uuid.uuid4().hex[:8]}.warc.gz"
         self.folder = folder
-        self._tmp = folder / f".{self.name}.open"
-        self._file: BinaryIO = open(self._tmp, "wb")  # noqa: SIM115 - closed in publish/discard
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
+        self.operator = operator
+        self._tmp = folder / temp_name(self.name, os.getpid())
+        self._file: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
         self.records = 0
-        info = {"software": f"archiver/{__version__}", "format": "WARC File Format 1.1",
-                "operator": operator or "archiver user"}
-        self._writer.write_record(self._writer.create_warcinfo_record(self.name, info))
+        self.committed = False  # set once a transaction naming it has committed
 
     @property
     def path(self) -> Path:
         return self.folder / self.name
+
+    @property
+    def temp_path(self) -> Path:
+        return self._tmp
+
+    def _open(self) -> WARCWriter:
+        if self._writer is not None:
+            return self._writer
+        self._file = tempfiles.create_named(self._tmp)
+        try:
+            writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
+            info = {"software": f"archiver/{__version__}", "format": "WARC File Format 1.1",
+                    "operator": self.operator or "archiver user"}
+            with tempfiles.disk_full_is(self.folder):
+                writer.write_record(writer.create_warcinfo_record(self.name, info))
+        except BaseException:
+            self.discard()
+            raise
+        self._writer = writer
+        return writer
 
     def record(
         self,
@@ -64,7 +107,10 @@ class WarcRun:
         payload: BinaryIO | bytes,
         method: str = "GET",
     ) -> int:
-        """Write a response and its request; returns the response record's offset."""
+        """Write a response and its request; returns the response record's offset.
+        A full disk discards the file and raises ``DiskFull``."""
+        writer = self._open()
+        assert self._file is not None
         stream = io.BytesIO(payload) if isinstance(payload, bytes) else payload
         stream.seek(0, os.SEEK_END)
         length = stream.tell()
@@ -76,13 +122,13 @@ class WarcRun:
         kept.append(("Content-Length", str(length)))
         http_headers = StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol=http_version)
         date = _warc_date(started_at)
-        response = self._writer.create_warc_record(
+        response = writer.create_warc_record(
             url, "response", payload=stream, length=length, http_headers=http_headers,
             warc_headers_dict={"WARC-Date": date},
         )
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        request = self._writer.create_warc_record(
+        request = writer.create_warc_record(
             url, "request", payload=io.BytesIO(b""), length=0,
             http_headers=StatusAndHeaders(f"{method} {target} {http_version}",
                                           list(request_headers), is_http_request=True),
@@ -92,23 +138,52 @@ class WarcRun:
             },
         )
         offset = self._file.tell()
-        self._writer.write_record(response)
-        self._writer.write_record(request)
+        try:
+            with tempfiles.disk_full_is(self.folder):
+                writer.write_record(response)
+                writer.write_record(request)
+        except tempfiles.DiskFull:
+            self.discard()
+            raise
         self.records += 1
         return offset
 
+    def seal(self) -> None:
+        """Make the records durable (before the transaction naming them commits)."""
+        if self._file is None or self._file.closed:
+            return
+        try:
+            with tempfiles.disk_full_is(self.folder):
+                self._file.flush()
+                os.fsync(self._file.fileno())
+        except tempfiles.DiskFull:
+            self.discard()
+            raise
+
     def publish(self) -> Path | None:
-        """Close and move into place; a run that recorded nothing leaves no file."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        if self.records == 0:
-            self._tmp.unlink(missing_ok=True)
+        """Move into place (after the commit); a run that recorded nothing has no file."""
+        if self._file is None:
             return None
-        os.replace(self._tmp, self.path)
+        self.seal()
+        publish(self._tmp, self.path)
+        self._file.close()  # the lock is held until the file has its final name
         return self.path
 
     def discard(self) -> None:
-        if not self._file.closed:
-            self._file.close()
+        """Drop the temporary file, unless a committed transaction refers to it
+        (then it is published, now or by the next run)."""
+        if self.committed:
+            return
+        if self._file is not None and not self._file.closed:
+            try:
+                self._file.close()
+            except OSError:  # a buffered tail that cannot be written: dropped with the file
+                pass
         self._tmp.unlink(missing_ok=True)
+        self._writer = None
+
+
+def publish(temp: Path, final: Path) -> None:
+    """Rename a sealed WARC onto its final name, durably."""
+    os.replace(temp, final)
+    tempfiles.fsync_dir(final.parent)
