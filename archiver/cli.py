@@ -33,9 +33,10 @@ from archiver.services.verdicts import LINK_STATES
 from archiver.store import queries, tweet_queries
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database, DatabaseError, current_revision, upgrade
+from archiver.store.tempfiles import DiskFull
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchError)
+USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchError, DiskFull)
 err = Console(stderr=True)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from archiver.detect.links import normalize_url
-from archiver.detect.values import Detection
+from archiver.detect.values import Citation, Detection, LinkRef
 from archiver.services.recorder import Recorder
 from archiver.services.sources import Source
 from archiver.store import models as m
@@ -37,6 +37,7 @@ class ArchiveSummary:
     links: int
     new_version: bool
     handles: tuple[str, ...]
+    version_id: int | None = None
 
 
 def article_identity(source: Source, detection: Detection, raw_sha: str) -> str:
@@ -51,10 +52,25 @@ def content_hash(detection: Detection) -> str:
     return hashlib.sha256(detection.article.text.encode("utf-8")).hexdigest()
 
 
+def existing_version(session: Session, identity: str, content_sha: str) -> int | None:
+    """The id of the stored version of this article with this main text, if any."""
+    return session.scalars(
+        select(m.ArticleVersion.id)
+        .join(m.Article, m.Article.id == m.ArticleVersion.article_id)
+        .where(m.Article.identity == identity, m.ArticleVersion.content_sha256 == content_sha)
+    ).first()
+
+
+def raw_hash(source: Source) -> str:
+    return hashlib.sha256(source.data).hexdigest()
+
+
 def _capture(session: Session, source: Source, sha: str, size: int,
              recorder: Recorder | None) -> m.Capture:
     if source.fetch is not None and recorder is not None:
-        return recorder.fetch(source.fetch)[-1]
+        capture = recorder.fetch(source.fetch)[-1]
+        recorder.store(session)
+        return capture
     if source.is_file:  # re-reading the same bytes from a file is not a new observation
         existing = session.scalars(
             select(m.Capture).where(m.Capture.url == source.capture_url, m.Capture.sha256 == sha)
@@ -136,6 +152,7 @@ def store_detection(
         links=len({ref.normalized for ref in detection.links}),
         new_version=new_version,
         handles=tuple(c.handle or "?" for c in detection.citations),
+        version_id=version.id,
     )
 
 
@@ -169,39 +186,54 @@ def _store_citations_and_links(
 ) -> None:
     citation_ids: list[int] = []
     for ordinal, cite in enumerate(detection.citations):
-        pos = cite.position
-        row = m.Citation(
-            article_id=article_id, version_id=version_id, ordinal=ordinal, kind=cite.kind,
-            paragraph=pos.paragraph if pos else None,
-            last_paragraph=(pos.last_paragraph if pos and pos.last_paragraph is not None
-                            else pos.paragraph if pos else None),
-            start=pos.start if pos else None, end=pos.end if pos else None,
-            quote_text=cite.text, lang=cite.lang, author_name=cite.author_name,
-            handle=cite.handle, handle_lower=cite.handle.lower() if cite.handle else None,
-            date_text=cite.date_text, cited_date=cite.date, tweet_id=cite.tweet_id,
-            status_url=cite.status_url, flags=list(cite.flags),
-        )
+        row = citation_row(cite, ordinal, article_id, version_id)
         row.tags = _tags(cite.hashtags, cite.mentions)
         session.add(row)
         session.flush()
         citation_ids.append(row.id)
     seen: set[tuple[int, int, int]] = set()
     for ref in detection.links:
-        link_id = upsert_link(session, ref.normalized, {
-            "url": ref.url, "kind": ref.kind, "tweet_id": ref.tweet_id, "handle": ref.handle,
-            "domain": (urlsplit(ref.normalized).hostname or "").lower() or None,
-        })
-        paragraph = ref.position.paragraph if ref.position else -1
-        start = ref.position.start if ref.position else 0
-        if (link_id, paragraph, start) in seen:
+        link_id = upsert_link(session, ref.normalized, link_values(ref))
+        occurrence = occurrence_row(ref, article_id, version_id)
+        if (link_id, occurrence.paragraph, occurrence.start) in seen:
             continue
-        seen.add((link_id, paragraph, start))
-        session.add(m.LinkOccurrence(
-            link_id=link_id, article_id=article_id, version_id=version_id,
-            citation_id=(citation_ids[ref.citation_index]
-                         if ref.citation_index is not None else None),
-            url=ref.url, paragraph=paragraph, start=start,
-            end=ref.position.end if ref.position else 0, anchor_text=ref.anchor_text,
-            rel=ref.rel,
-        ))
+        seen.add((link_id, occurrence.paragraph, occurrence.start))
+        occurrence.link_id = link_id
+        occurrence.citation_id = (citation_ids[ref.citation_index]
+                                  if ref.citation_index is not None else None)
+        session.add(occurrence)
     session.flush()
+
+
+def citation_row(cite: Citation, ordinal: int, article_id: int | None,
+                 version_id: int | None) -> m.Citation:
+    """The citation row for a detected citation (also used, unsaved, as the
+    resolver's view of a citation not stored yet)."""
+    pos = cite.position
+    return m.Citation(
+        article_id=article_id, version_id=version_id, ordinal=ordinal, kind=cite.kind,
+        paragraph=pos.paragraph if pos else None,
+        last_paragraph=(pos.last_paragraph if pos and pos.last_paragraph is not None
+                        else pos.paragraph if pos else None),
+        start=pos.start if pos else None, end=pos.end if pos else None,
+        quote_text=cite.text, lang=cite.lang, author_name=cite.author_name,
+        handle=cite.handle, handle_lower=cite.handle.lower() if cite.handle else None,
+        date_text=cite.date_text, cited_date=cite.date, tweet_id=cite.tweet_id,
+        status_url=cite.status_url, flags=list(cite.flags), resolve_state="pending",
+        match_method=None, match_score=None, candidates=None, resolve_error=None,
+    )
+
+
+def link_values(ref: LinkRef) -> dict[str, object]:
+    return {"url": ref.url, "kind": ref.kind, "tweet_id": ref.tweet_id, "handle": ref.handle,
+            "domain": (urlsplit(ref.normalized).hostname or "").lower() or None}
+
+
+def occurrence_row(ref: LinkRef, article_id: int | None,
+                   version_id: int | None) -> m.LinkOccurrence:
+    return m.LinkOccurrence(
+        article_id=article_id, version_id=version_id, url=ref.url,
+        paragraph=ref.position.paragraph if ref.position else -1,
+        start=ref.position.start if ref.position else 0,
+        end=ref.position.end if ref.position else 0, anchor_text=ref.anchor_text, rel=ref.rel,
+    )

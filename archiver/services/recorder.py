@@ -3,6 +3,11 @@
 Every response we rely on is kept byte-exact: its body in the blob store (named
 by its hash), the request and response in this run's WARC, and a ``capture``
 row pointing at both.
+
+Runs are two-phase (see runs.py): while fetching, the recorder writes blobs and
+WARC records (files, no database) and keeps the capture rows in memory, not yet
+in any session; ``store`` adds them all in the run's one short transaction, and
+whatever refers to a capture reads its id after that.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from archiver.store.warc import WarcRun
 
 
 class Recorder:
-    def __init__(self, session: Session, blobs: BlobStore, warc: WarcRun | None) -> None:
-        self.session = session
+    def __init__(self, blobs: BlobStore, warc: WarcRun | None) -> None:
         self.blobs = blobs
         self.warc = warc
         self.bytes_saved = 0
+        self.captures: list[m.Capture] = []  # in memory until ``store``
 
     def exchange(self, exchange: Exchange, *, blob: tuple[str, int] | None = None) -> m.Capture:
         """Record one exchange; ``blob`` is given when the body was streamed to disk."""
@@ -46,8 +51,7 @@ class Recorder:
             warc_file=self.warc.name if self.warc is not None and offset is not None else None,
             warc_offset=offset,
         )
-        self.session.add(capture)
-        self.session.flush()
+        self.captures.append(capture)
         return capture
 
     def fetch(self, fetch: Fetch, *, blob: tuple[str, int] | None = None) -> list[m.Capture]:
@@ -59,6 +63,11 @@ class Recorder:
     def failure(self, url: str, error: str) -> m.Capture:
         """A fetch that produced no response is a fact worth keeping too."""
         capture = m.Capture(url=url, error=error)
-        self.session.add(capture)
-        self.session.flush()
+        self.captures.append(capture)
         return capture
+
+    def store(self, session: Session) -> None:
+        """Add every capture recorded so far to ``session``; ids are set after this."""
+        fresh = [c for c in self.captures if c.id is None]
+        session.add_all(fresh)
+        session.flush()

@@ -17,6 +17,12 @@ For each pending citation of each article's current version:
    The rules of 2 and 4 live in ``matching`` (pure); this module fetches.
 
 Nothing already stored is fetched again unless ``refetch`` is asked.
+
+Two phases (see runs.py): ``run`` fetches and decides on views of the rows
+(rows read in short transactions and detached, or rows not stored yet), with no
+transaction open while the network is used; ``apply`` then writes the outcome
+in the run's one short transaction, touching only the columns resolution owns,
+so that a ``check`` that ran meanwhile keeps what it wrote.
 """
 
 from __future__ import annotations
@@ -27,21 +33,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from archiver.config import Settings
 from archiver.detect.links import classify_url, normalize_url, parse_status_url
+from archiver.detect.values import Detection
 from archiver.net.errors import FetchError, reason
-from archiver.net.http import HttpClient
+from archiver.net.http import Exchange, HttpClient
 from archiver.net.providers.tweet import Tweet
 from archiver.services import matching
-from archiver.services.archive import upsert_link
+from archiver.services.archive import citation_row, link_values, occurrence_row, upsert_link
 from archiver.services.matching import VERIFY_FLAGS
 from archiver.services.recorder import Recorder
 from archiver.services.tweets import Answer, TweetFetcher, similarity
 from archiver.store import models as m
 from archiver.store.blobs import BlobStore
+from archiver.store.db import Database
 
 FINAL_TWEET_STATES = frozenset({"available", "deleted", "protected", "suspended", "withheld",
                                 "not_found"})
@@ -64,22 +72,79 @@ class ResolveStats:
 
 
 Progress = Callable[[str], None]
+# Which citation a piece of work is: its id, or (document index, ordinal) for a
+# citation of an article version that this run is about to store.
+CitationKey = int | tuple[int, int]
+FIXED_CITATION_COLUMNS = frozenset({"id", "article_id", "version_id", "ordinal", "created_at"})
+
+
+@dataclass
+class Work:
+    """One citation to resolve: a view of its row (detached, or not stored yet)
+    and views of its links with their occurrences."""
+
+    key: CitationKey
+    citation: m.Citation
+    links: list[tuple[m.Link, m.LinkOccurrence]]
+
+
+@dataclass(frozen=True)
+class _Hops:
+    link: str  # normalized URL
+    resolved_at: dt.datetime
+    hops: list[tuple[Exchange, m.Capture]]
+
+
+@dataclass(frozen=True)
+class _Expanded:
+    key: CitationKey
+    url: str
+    normalized: str
+    kind: str
+    tweet_id: str | None
+    handle: str | None
+    start: int
+    end: int
+    anchor_text: str
+
+
+@dataclass(frozen=True)
+class _SavedMedia:
+    tweet_id: str
+    url: str
+    kind: str
+    sha256: str
+    size: int
+    width: int | None
+    height: int | None
+    mime: str | None
+    capture: m.Capture
 
 
 class Resolver:
-    def __init__(self, settings: Settings, session: Session, blobs: BlobStore,
+    def __init__(self, settings: Settings, db: Database, blobs: BlobStore,
                  client: HttpClient, recorder: Recorder, *, refetch: bool = False) -> None:
         self.settings = settings
-        self.session = session
+        self.db = db
         self.blobs = blobs
         self.client = client
         self.recorder = recorder
         self.fetcher = TweetFetcher(settings, client, recorder)
         self.refetch = refetch
         self.stats = ResolveStats()
+        # What the network phase learnt, applied by ``apply``.
+        self.work: list[Work] = []
+        self._links_seen: dict[str, m.Link] = {}  # one view per normalized URL
+        self._link_base: dict[str, dict[str, object]] = {}  # its columns when first seen
+        self._hops: list[_Hops] = []
+        self._expanded: list[_Expanded] = []
+        self._tweets: dict[str, m.Tweet] = {}  # views: stored rows, then as updated here
+        self._answers: list[tuple[Answer, dt.datetime]] = []
+        self._media: list[_SavedMedia] = []
+        self._media_done: set[tuple[str, str]] = set()
 
-    # -- selection ---------------------------------------------------------
-    def pending(self, article_ids: list[int] | None, retry_failed: bool) -> list[m.Citation]:
+    # -- selection (short read transactions) -------------------------------------
+    def pending(self, article_ids: list[int] | None, retry_failed: bool) -> list[Work]:
         states = ["pending"] + (["failed", "unresolved"] if retry_failed else [])
         if self.refetch:
             states += ["resolved", "failed", "unresolved", "ambiguous"]
@@ -92,25 +157,73 @@ class Resolver:
         )
         if article_ids is not None:
             stmt = stmt.where(m.Citation.article_id.in_(article_ids))
-        return list(self.session.scalars(stmt))
+        with self.db.reader() as session:
+            return [self._stored_work(session, c) for c in session.scalars(stmt)]
 
-    def run(self, citations: list[m.Citation], progress: Progress | None = None) -> ResolveStats:
-        for citation in citations:
+    def pending_in_documents(self, documents: list[tuple[Detection, int | None]]) -> list[Work]:
+        """The citations to resolve in the documents an archive run is storing: those
+        still pending when the version is stored already, all of them when not."""
+        work: list[Work] = []
+        with self.db.reader() as session:
+            for index, (detection, version_id) in enumerate(documents):
+                if version_id is not None:
+                    stmt = (select(m.Citation)
+                            .where(m.Citation.version_id == version_id,
+                                   m.Citation.resolve_state == "pending")
+                            .order_by(m.Citation.ordinal))
+                    work += [self._stored_work(session, c) for c in session.scalars(stmt)]
+                    continue
+                for ordinal, cite in enumerate(detection.citations):
+                    links = [(self._link_view(session, ref.normalized, link_values(ref)),
+                              occurrence_row(ref, None, None))
+                             for ref in detection.links if ref.citation_index == ordinal]
+                    work.append(Work((index, ordinal), citation_row(cite, ordinal, None, None),
+                                     links))
+        return work
+
+    def _stored_work(self, session: Session, citation: m.Citation) -> Work:
+        stmt = (select(m.Link, m.LinkOccurrence)
+                .join(m.LinkOccurrence, m.LinkOccurrence.link_id == m.Link.id)
+                .where(m.LinkOccurrence.citation_id == citation.id)
+                .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start))
+        links = [(self._remember(link), occ) for link, occ in session.execute(stmt)]
+        return Work(citation.id, citation, links)
+
+    def _link_view(self, session: Session, normalized: str, values: dict[str, object]) -> m.Link:
+        if normalized not in self._links_seen:
+            stored = session.scalars(select(m.Link).where(m.Link.normalized == normalized)).first()
+            self._remember(stored or m.Link(normalized=normalized, **values))
+        return self._links_seen[normalized]
+
+    def _remember(self, link: m.Link) -> m.Link:
+        view = self._links_seen.setdefault(link.normalized, link)
+        self._link_base.setdefault(link.normalized, _columns(view))
+        return view
+
+    def expanded_links(self) -> list[tuple[str, str]]:
+        """(normalized URL, kind) of every short link target this run expanded."""
+        return [(e.normalized, e.kind) for e in self._expanded]
+
+    # -- the network phase ---------------------------------------------------------
+    def run(self, work: list[Work], progress: Progress | None = None) -> ResolveStats:
+        for item in work:
             if progress:
-                progress(f"@{citation.handle or '?'}")
-            self.resolve(citation)
+                progress(f"@{item.citation.handle or '?'}")
+            self.resolve(item)
+            self.work.append(item)
         self.stats.bytes_saved = self.recorder.bytes_saved
         self.stats.failures.update(self.fetcher.failures)
         self.stats.messages.extend(self.fetcher.messages)
         return self.stats
 
     # -- one citation --------------------------------------------------------
-    def resolve(self, citation: m.Citation) -> None:
+    def resolve(self, work: Work) -> None:
+        citation = work.citation
         self.stats.citations += 1
-        links = self._links(citation)
+        links = work.links
         for link, occurrence in links:
             if link.kind in SHORT_KINDS:
-                self._resolve_short_link(link, citation, occurrence)
+                self._resolve_short_link(link, work, occurrence)
         tweet_id, method = self._named_tweet(citation, [link for link, _ in links])
         decision = None
         if tweet_id is None and citation.handle and citation.cited_date:
@@ -135,14 +248,7 @@ class Resolver:
         citation.resolve_error = None
         self.stats.resolved += 1
 
-    def _links(self, citation: m.Citation) -> list[tuple[m.Link, m.LinkOccurrence]]:
-        stmt = (select(m.Link, m.LinkOccurrence)
-                .join(m.LinkOccurrence, m.LinkOccurrence.link_id == m.Link.id)
-                .where(m.LinkOccurrence.citation_id == citation.id)
-                .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start))
-        return [(link, occ) for link, occ in self.session.execute(stmt)]
-
-    def _resolve_short_link(self, link: m.Link, citation: m.Citation,
+    def _resolve_short_link(self, link: m.Link, work: Work,
                             occurrence: m.LinkOccurrence) -> None:
         if link.resolved_url and not link.resolve_error and not self.refetch:
             return
@@ -158,10 +264,8 @@ class Resolver:
             link.resolve_error_message = one_line(f"{exc.message}{hop}")
             return
         captures = self.recorder.fetch(fetch)
-        for order, (exchange, capture) in enumerate(zip(fetch.exchanges, captures, strict=True)):
-            self.session.add(m.RedirectHop(link_id=link.id, resolved_at=resolved_at, hop=order,
-                                           url=exchange.url, status=exchange.status,
-                                           location=exchange.location, capture_id=capture.id))
+        self._hops.append(_Hops(link.normalized, resolved_at,
+                                list(zip(fetch.exchanges, captures, strict=True))))
         target = fetch.stopped_at or fetch.final_url
         link.resolved_url = target
         link.resolve_error = link.resolve_error_message = None
@@ -173,31 +277,31 @@ class Resolver:
             self.stats.messages.append(f"{link.normalized}: {link.resolve_error_message}")
         expanded = fetch.exchanges[0].location
         if expanded and link.kind == "tco":
-            self._add_expanded(fetch.exchanges[0].url, expanded, citation, occurrence)
+            self._add_expanded(fetch.exchanges[0].url, expanded, work, occurrence)
         parsed = parse_status_url(target)
         if parsed:
             link.tweet_id, link.handle = parsed[1], parsed[0]
 
-    def _add_expanded(self, base: str, location: str, citation: m.Citation,
+    def _add_expanded(self, base: str, location: str, work: Work,
                       occurrence: m.LinkOccurrence) -> None:
         url = urljoin(base, location)
         kind, tweet_id, handle = classify_url(url)
         normalized = normalize_url(url)
-        link_id = upsert_link(self.session, normalized, {
-            "url": url, "kind": kind, "tweet_id": tweet_id, "handle": handle,
-            "domain": (urlsplit(normalized).hostname or "").lower() or None,
-        })
-        exists = self.session.scalars(select(m.LinkOccurrence).where(
-            m.LinkOccurrence.version_id == occurrence.version_id,
-            m.LinkOccurrence.link_id == link_id, m.LinkOccurrence.citation_id == citation.id,
-        )).first()
-        if exists is None:
-            self.session.add(m.LinkOccurrence(
-                link_id=link_id, article_id=occurrence.article_id,
-                version_id=occurrence.version_id, citation_id=citation.id, url=url,
-                paragraph=-1, start=occurrence.start, end=occurrence.end,
-                anchor_text=f"expanded from {occurrence.url}"))
-            self.stats.links_expanded += 1
+        if any(e.key == work.key and e.normalized == normalized for e in self._expanded):
+            return
+        if isinstance(work.key, int):
+            with self.db.reader() as session:
+                exists = session.scalars(
+                    select(m.LinkOccurrence.id)
+                    .join(m.Link, m.Link.id == m.LinkOccurrence.link_id)
+                    .where(m.LinkOccurrence.citation_id == work.key,
+                           m.Link.normalized == normalized)).first()
+            if exists is not None:
+                return
+        self._expanded.append(_Expanded(work.key, url, normalized, kind, tweet_id, handle,
+                                        occurrence.start, occurrence.end,
+                                        f"expanded from {occurrence.url}"))
+        self.stats.links_expanded += 1
 
     def _named_tweet(self, citation: m.Citation,
                      links: list[m.Link]) -> tuple[str | None, str | None]:
@@ -250,8 +354,17 @@ class Resolver:
             self.stats.unresolved += 1
 
     # -- tweets and media ----------------------------------------------------
+    def _stored_tweet(self, tweet_id: str) -> m.Tweet | None:
+        if tweet_id not in self._tweets:
+            with self.db.reader() as session:
+                stored = session.get(m.Tweet, tweet_id)
+            if stored is None:
+                return None
+            self._tweets[tweet_id] = stored
+        return self._tweets[tweet_id]
+
     def _tweet_answer(self, tweet_id: str, handle: str | None) -> Answer:
-        stored = self.session.get(m.Tweet, tweet_id)
+        stored = self._stored_tweet(tweet_id)
         if stored is not None and stored.state in FINAL_TWEET_STATES and not self.refetch:
             return Answer(_tweet_value(stored), None)
         answer = self.fetcher.tweet(tweet_id, handle)
@@ -260,40 +373,26 @@ class Resolver:
 
     def _tweet(self, tweet_id: str, handle: str | None) -> m.Tweet | None:
         self._tweet_answer(tweet_id, handle)
-        row = self.session.get(m.Tweet, tweet_id)
+        row = self._tweets.get(tweet_id)
         if row is not None and row.state != "unreachable":
             return row
         return None
 
     def _store_tweet(self, answer: Answer) -> None:
         t = answer.tweet
-        row = self.session.get(m.Tweet, t.id) or m.Tweet(id=t.id)
-        self.session.add(row)
-        if t.state == "unreachable" and row.state not in (None, "unknown", "unreachable"):
-            return  # a failed look does not erase what we knew
-        row.state = t.state
-        row.provider = t.provider
-        row.capture_id = answer.capture.id if answer.capture is not None else row.capture_id
-        row.fetched_at = dt.datetime.now(dt.UTC)
-        if t.state == "available":
-            row.evidence = None
-        elif answer.evidence is not None:
-            row.evidence = answer.evidence
-        for name in ("handle", "user_id", "author_name", "text", "created_at", "lang",
-                     "reply_to_id", "quoted_id", "detail"):
-            value = getattr(t, name)
-            if value is not None:
-                setattr(row, name, value)
-        if t.text is not None:
-            row.hashtags, row.mentions = list(t.hashtags), list(t.mentions)
-            row.urls = [{"short": u.short, "expanded": u.expanded} for u in t.urls]
-        self.session.flush()
+        now = dt.datetime.now(dt.UTC)
+        row = self._stored_tweet(t.id) or self._tweets.setdefault(t.id, m.Tweet(id=t.id))
+        _apply_answer(row, answer, now)
+        self._answers.append((answer, now))
         for item in t.media:
             self._save_media(t.id, item)
 
     def _save_media(self, tweet_id: str, item) -> None:  # type: ignore[no-untyped-def]
-        row = self.session.scalars(select(m.Media).where(
-            m.Media.tweet_id == tweet_id, m.Media.url == item.url)).first()
+        if (tweet_id, item.url) in self._media_done:
+            return
+        with self.db.reader() as session:
+            row = session.scalars(select(m.Media).where(
+                m.Media.tweet_id == tweet_id, m.Media.url == item.url)).first()
         if row is not None and row.sha256 and not self.refetch:
             return
         writer = self.blobs.writer()
@@ -313,11 +412,10 @@ class Resolver:
             return
         sha, size = writer.commit()
         capture = self.recorder.fetch(fetch, blob=(sha, size))[-1]
-        row = row or m.Media(tweet_id=tweet_id, url=item.url, kind=item.kind)
-        row.sha256, row.size, row.capture_id = sha, size, capture.id
-        row.width, row.height = item.width, item.height
-        row.mime = (fetch.content_type or item.mime or "").split(";")[0] or None
-        self.session.add(row)
+        self._media.append(_SavedMedia(
+            tweet_id, item.url, item.kind, sha, size, item.width, item.height,
+            (fetch.content_type or item.mime or "").split(";")[0] or None, capture))
+        self._media_done.add((tweet_id, item.url))
         self.stats.media_saved += 1
 
     # -- verification --------------------------------------------------------
@@ -335,7 +433,11 @@ class Resolver:
         assert citation.handle
         stmt = select(m.Link.handle).where(m.Link.tweet_id == tweet.id,
                                            m.Link.kind.in_(SHORT_KINDS))
-        if any(matching.same_handle(h, citation.handle) for h in self.session.scalars(stmt)):
+        with self.db.reader() as session:
+            handles = list(session.scalars(stmt))
+        handles += [link.handle for link in self._links_seen.values()  # this run's, not stored
+                    if link.tweet_id == tweet.id and link.kind in SHORT_KINDS]
+        if any(matching.same_handle(h, citation.handle) for h in handles):
             return True
         embedded = parse_status_url(citation.status_url or "") if citation.kind == "embed" else None
         if embedded and embedded[1] == tweet.id and matching.same_handle(embedded[0],
@@ -362,6 +464,132 @@ class Resolver:
         if citation.match_method != "search":
             citation.candidates = None
         citation.flags = list(dict.fromkeys(flags))
+
+
+    # -- the write phase ------------------------------------------------------------
+    def apply(self, session: Session, versions: dict[int, int] | None = None) -> None:
+        """Write what ``run`` found, in the run's transaction. Captures are stored
+        already (``Recorder.store``); ``versions`` maps a document index to the id
+        of the version stored for it, for citations that were not stored before."""
+        versions = versions or {}
+        citations = {item.key: self._citation_row(session, item.key, versions)
+                     for item in self.work}
+        changed = {}
+        for normalized, view in self._links_seen.items():
+            base = self._link_base[normalized]
+            diff = {k: v for k, v in _columns(view).items() if v != base[k]}
+            if diff:
+                changed[normalized] = diff
+        names = {*changed, *(h.link for h in self._hops)}
+        links = {link.normalized: link for link in session.scalars(
+            select(m.Link).where(m.Link.normalized.in_(names)))} if names else {}
+        for normalized, diff in changed.items():
+            if normalized in links:  # only what resolution changed: a check may have run
+                for key, value in diff.items():
+                    setattr(links[normalized], key, value)
+        for chain in self._hops:
+            if chain.link not in links:
+                continue
+            for order, (exchange, capture) in enumerate(chain.hops):
+                session.add(m.RedirectHop(
+                    link_id=links[chain.link].id, resolved_at=chain.resolved_at, hop=order,
+                    url=exchange.url, status=exchange.status, location=exchange.location,
+                    capture_id=capture.id))
+        for expanded in self._expanded:
+            self._store_expanded(session, expanded, citations.get(expanded.key))
+        for answer, when in self._answers:
+            row = session.get(m.Tweet, answer.tweet.id)
+            if row is None:
+                row = m.Tweet(id=answer.tweet.id)
+                session.add(row)
+            _apply_answer(row, answer, when)
+        session.flush()
+        for saved in self._media:
+            self._store_media(session, saved)
+        for item in self.work:
+            row = citations[item.key]
+            if row is not None:
+                _copy_changes(item.citation, row)
+        session.flush()
+
+    @staticmethod
+    def _citation_row(session: Session, key: CitationKey,
+                      versions: dict[int, int]) -> m.Citation | None:
+        if isinstance(key, int):
+            return session.get(m.Citation, key)
+        index, ordinal = key
+        if index not in versions:
+            return None
+        return session.scalars(select(m.Citation).where(
+            m.Citation.version_id == versions[index], m.Citation.ordinal == ordinal)).first()
+
+    @staticmethod
+    def _store_expanded(session: Session, e: _Expanded, citation: m.Citation | None) -> None:
+        if citation is None:
+            return
+        link_id = upsert_link(session, e.normalized, {
+            "url": e.url, "kind": e.kind, "tweet_id": e.tweet_id, "handle": e.handle,
+            "domain": (urlsplit(e.normalized).hostname or "").lower() or None,
+        })
+        exists = session.scalars(select(m.LinkOccurrence).where(
+            m.LinkOccurrence.version_id == citation.version_id,
+            m.LinkOccurrence.link_id == link_id, m.LinkOccurrence.citation_id == citation.id,
+        )).first()
+        if exists is None:
+            session.add(m.LinkOccurrence(
+                link_id=link_id, article_id=citation.article_id,
+                version_id=citation.version_id, citation_id=citation.id, url=e.url,
+                paragraph=-1, start=e.start, end=e.end, anchor_text=e.anchor_text))
+
+    @staticmethod
+    def _store_media(session: Session, saved: _SavedMedia) -> None:
+        row = session.scalars(select(m.Media).where(
+            m.Media.tweet_id == saved.tweet_id, m.Media.url == saved.url)).first()
+        if row is None:
+            row = m.Media(tweet_id=saved.tweet_id, url=saved.url, kind=saved.kind)
+            session.add(row)
+        row.sha256, row.size, row.capture_id = saved.sha256, saved.size, saved.capture.id
+        row.width, row.height, row.mime = saved.width, saved.height, saved.mime
+
+
+def _apply_answer(row: m.Tweet, answer: Answer, when: dt.datetime) -> None:
+    """What a provider's answer changes in a tweet row (or a view of one)."""
+    t = answer.tweet
+    if t.state == "unreachable" and row.state not in (None, "unknown", "unreachable"):
+        return  # a failed look does not erase what we knew
+    row.state = t.state
+    row.provider = t.provider
+    if answer.capture is not None and answer.capture.id is not None:
+        row.capture_id = answer.capture.id
+    row.fetched_at = when
+    if t.state == "available":
+        row.evidence = None
+    elif answer.evidence is not None:
+        row.evidence = answer.evidence
+    for name in ("handle", "user_id", "author_name", "text", "created_at", "lang",
+                 "reply_to_id", "quoted_id", "detail"):
+        value = getattr(t, name)
+        if value is not None:
+            setattr(row, name, value)
+    if t.text is not None:
+        row.hashtags, row.mentions = list(t.hashtags), list(t.mentions)
+        row.urls = [{"short": u.short, "expanded": u.expanded} for u in t.urls]
+
+
+def _columns(row: object) -> dict[str, object]:
+    return {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
+
+
+def _copy_changes(view: m.Citation, row: m.Citation) -> None:
+    """Copy onto ``row`` the columns that resolution changed on ``view`` (every
+    column of a view that was never stored, but its place in the article)."""
+    state = inspect(view)
+    for attr in state.mapper.column_attrs:
+        if attr.key in FIXED_CITATION_COLUMNS:
+            continue
+        if state.transient or state.attrs[attr.key].history.has_changes():
+            setattr(row, attr.key, getattr(view, attr.key))
+
 
 
 def _cited(citation: m.Citation) -> matching.Cited:

@@ -3,14 +3,21 @@
 Each target is fetched once, within the usual bounds (size, time, redirect
 hops, per-host concurrency, address guard), its response kept byte-exact (blob
 and WARC record) and its main text kept as a blob too, so that a later check can
-tell a page that drifted from one that is merely reachable. Fetches run in a
-small thread pool; recording stays on the run's one database session.
+tell a page that drifted from one that is merely reachable.
+
+Fetches run in a small thread pool and stream their bodies straight into the
+blob store (a temporary file renamed onto its hash), never into memory; at most
+``AHEAD`` fetches are started beyond the one being recorded, so a slow recorder
+holds back the fetchers instead of letting finished pages pile up. Recording
+(WARC record, main text) stays on the calling thread, one page at a time. The
+database is written later, by ``apply``, in the run's one short transaction.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,9 +30,12 @@ from archiver.net.errors import FetchError
 from archiver.net.http import Fetch, HttpClient
 from archiver.services.recorder import Recorder
 from archiver.store import models as m
+from archiver.store.blobs import BlobStore
 
 SNAPSHOT_KINDS = ("external", "internal")
 WORKERS = 8
+AHEAD = WORKERS  # fetches started beyond the one being recorded
+_TEXT_TYPES = ("text/", "application/xhtml", "application/xml")
 
 
 @dataclass
@@ -35,68 +45,149 @@ class SnapshotStats:
     messages: list[str] | None = None
 
 
-def pending_links(session: Session, article_ids: list[int], refetch: bool = False) -> list[m.Link]:
+@dataclass
+class Kept:
+    """What became of one link's target, for ``apply``."""
+
+    normalized: str
+    capture: m.Capture | None = None  # the final response (None: no response)
+    resolved_url: str | None = None  # where redirects led (None: no redirect)
+    text_sha256: str | None = None
+    error: str | None = None  # "cause: message"; None when the copy is good
+
+
+def pending_links(session: Session, version_ids: list[int], refetch: bool = False) -> list[str]:
+    """Normalized URLs of the outbound links of these versions with no copy yet."""
+    if not version_ids:
+        return []
     stmt = (
-        select(m.Link)
+        select(m.Link.normalized, m.Link.snapshot_capture_id)
         .join(m.LinkOccurrence, m.LinkOccurrence.link_id == m.Link.id)
-        .join(m.Article, m.Article.id == m.LinkOccurrence.article_id)
-        .where(m.LinkOccurrence.version_id == m.Article.current_version_id,
-               m.LinkOccurrence.article_id.in_(article_ids),
-               m.Link.kind.in_(SNAPSHOT_KINDS))
+        .where(m.LinkOccurrence.version_id.in_(version_ids), m.Link.kind.in_(SNAPSHOT_KINDS))
         .distinct()
-        .order_by(m.Link.id)
+        .order_by(m.Link.normalized)
     )
-    links = list(session.scalars(stmt))
-    return links if refetch else [link for link in links if link.snapshot_capture_id is None]
+    return [url for url, capture in session.execute(stmt) if refetch or capture is None]
 
 
-def main_text(fetch: Fetch) -> str | None:
-    """The page's main text as archiver extracts articles, or None for non-text."""
-    if not fetch.body:
+def already_kept(session: Session, urls: list[str]) -> set[str]:
+    """Those of ``urls`` whose link has a copy already."""
+    kept: set[str] = set()
+    for start in range(0, len(urls), 500):
+        part = urls[start:start + 500]
+        kept.update(session.scalars(select(m.Link.normalized).where(
+            m.Link.normalized.in_(part), m.Link.snapshot_capture_id.is_not(None))))
+    return kept
+
+
+def main_text(fetch: Fetch, body: bytes | None = None) -> str | None:
+    """The page's main text as archiver extracts articles, or None for non-text;
+    ``body`` when it was streamed to disk rather than kept on ``fetch``."""
+    body = fetch.body if body is None else body
+    if not body:
         return None
-    text, _ = decode(fetch.body, fetch.content_type)
+    text, _ = decode(body, fetch.content_type)
     fmt = sniff_format(fetch.final_url, fetch.content_type, text)
     if fmt is None:
         return None
     return extract_main_text(text, fmt, source_url=fetch.final_url)
 
 
+def _kept_text(blobs: BlobStore, fetch: Fetch, sha: str) -> str | None:
+    ctype = (fetch.content_type or "").split(";")[0].strip().lower()
+    if ctype and not ctype.startswith(_TEXT_TYPES):
+        return None  # not read back at all: a video is no article
+    return main_text(fetch, blobs.read(sha))
+
+
+Got = tuple[Fetch, tuple[str, int] | None] | FetchError
+
+
+def _fetch(client: HttpClient, blobs: BlobStore, url: str) -> Got:
+    """Fetch with the body streamed into a blob (2xx) or kept small in memory."""
+    writer = blobs.writer()
+    try:
+        fetch = client.get(url, sink=writer)
+    except FetchError as exc:
+        writer.abort()
+        return exc
+    except BaseException:
+        writer.abort()
+        raise
+    if fetch.final.body is None:  # the body went to the writer
+        return fetch, writer.commit()
+    writer.abort()
+    return fetch, None
+
+
 def snapshot(
-    links: list[m.Link],
+    urls: list[str],
     client: HttpClient,
     recorder: Recorder,
     progress: Callable[[str], None] | None = None,
-) -> SnapshotStats:
+) -> tuple[list[Kept], SnapshotStats]:
     stats = SnapshotStats(messages=[])
-
-    def fetch(url: str) -> Fetch | FetchError:
-        try:
-            return client.get(url)
-        except FetchError as exc:
-            return exc
-
+    kept: list[Kept] = []
+    todo = deque(urls)
+    running: deque[tuple[str, Future[Got]]] = deque()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        results = pool.map(fetch, [link.normalized for link in links])
-        for link, result in zip(links, results, strict=True):
-            if progress:
-                progress(link.domain or link.normalized[:40])
-            if isinstance(result, FetchError):
-                recorder.failure(link.normalized, str(result))
-                link.snapshot_error = f"{result.cause}: {result.message}"
-                stats.failed += 1
-                stats.messages.append(str(result))
-                continue
-            capture = recorder.fetch(result)[-1]
-            link.snapshot_capture_id = capture.id
-            link.resolved_url = result.final_url if result.hops else link.resolved_url
-            if result.status >= 400:
-                link.snapshot_error = f"http_{result.status}: HTTP {result.status}"
-                stats.failed += 1
-                stats.messages.append(f"{link.normalized}: HTTP {result.status}")
-                continue
-            text = main_text(result)
-            if text:
-                link.snapshot_text_sha256, _ = recorder.blobs.put(text.encode("utf-8"))
-            link.snapshot_error = None
-            stats.saved += 1
-    return stats
+        try:
+            while todo or running:
+                while todo and len(running) < WORKERS + AHEAD:
+                    url = todo.popleft()
+                    running.append((url, pool.submit(_fetch, client, recorder.blobs, url)))
+                url, future = running.popleft()
+                result = future.result()
+                if progress:
+                    progress(url.split("/")[2] if "//" in url else url[:40])
+                kept.append(_record(url, result, recorder, stats))
+        except BaseException:
+            for _, future in running:
+                future.cancel()
+            raise
+    return kept, stats
+
+
+def _record(url: str, result: Got, recorder: Recorder, stats: SnapshotStats) -> Kept:
+    assert stats.messages is not None
+    if isinstance(result, FetchError):
+        recorder.failure(url, str(result))
+        stats.failed += 1
+        stats.messages.append(str(result))
+        return Kept(url, error=f"{result.cause}: {result.message}")
+    fetch, blob = result
+    capture = recorder.fetch(fetch, blob=blob)[-1]
+    item = Kept(url, capture=capture, resolved_url=fetch.final_url if fetch.hops else None)
+    if fetch.status >= 400:
+        item.error = f"http_{fetch.status}: HTTP {fetch.status}"
+        stats.failed += 1
+        stats.messages.append(f"{url}: HTTP {fetch.status}")
+        return item
+    text = _kept_text(recorder.blobs, fetch, capture.sha256 or "")
+    if text:
+        item.text_sha256, _ = recorder.blobs.put(text.encode("utf-8"))
+    stats.saved += 1
+    return item
+
+
+def apply(session: Session, kept: list[Kept]) -> None:
+    """Write the copies onto their links, in the run's transaction (captures are
+    stored already); only the snapshot columns are touched."""
+    urls = [k.normalized for k in kept]
+    links: dict[str, m.Link] = {}
+    for start in range(0, len(urls), 500):
+        part = urls[start:start + 500]
+        links.update((link.normalized, link) for link in session.scalars(
+            select(m.Link).where(m.Link.normalized.in_(part))))
+    for item in kept:
+        link = links.get(item.normalized)
+        if link is None:
+            continue
+        if item.capture is not None:
+            link.snapshot_capture_id = item.capture.id
+        if item.resolved_url:
+            link.resolved_url = item.resolved_url
+        if item.text_sha256:
+            link.snapshot_text_sha256 = item.text_sha256
+        link.snapshot_error = item.error
+    session.flush()
