@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from archiver.store.tempfiles import DiskFull
+
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or upgraded; the message names it."""
@@ -113,9 +115,22 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed whole, or rolled back whole."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """One unit of work: committed whole, or rolled back whole. A SQLite file
+        whose disk is full is ``DiskFull`` naming its folder (rolled back)."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            folder = self._sqlite_folder()
+            if folder is not None and "disk is full" in str(exc.orig):
+                raise DiskFull(folder) from None
+            raise
+
+    def _sqlite_folder(self) -> Path | None:
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or not url.database:
+            return None
+        return Path(url.database).resolve().parent
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
