@@ -73,7 +73,7 @@ def test_a_slow_fetch_blocks_no_other_writer(home, db_url, fakeweb):
         _write_with_short_wait(db_url)  # before: "database is locked" / lock timeout
         if backend() == "postgresql":
             states = _states(db_url, application)
-            assert "idle in transaction" not in states, states
+            assert states and "idle in transaction" not in states, states
         assert proc.poll() is None, "the write did not overlap the fetch"
         out, err = proc.communicate(timeout=300)
     finally:
