@@ -3,6 +3,7 @@ lock that another writer (a ``check``, a second ``archive``) would wait for."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from sqlalchemy import create_engine, text
@@ -42,6 +43,7 @@ def _write_with_short_wait(db_url: str) -> None:
                 conn.execute(text("SET LOCAL lock_timeout = '1s'"))
             conn.execute(text("UPDATE article SET title = title"))
             conn.execute(text("UPDATE link SET state = state"))
+            conn.execute(text("UPDATE citation SET flags = flags"))
     finally:
         engine.dispose()
 
@@ -57,19 +59,19 @@ def _states(db_url: str, application: str) -> list[str]:
         engine.dispose()
 
 
-def test_a_slow_fetch_blocks_no_other_writer(home, db_url, fakeweb):
-    _serve(fakeweb)
-    env = {**fakeweb.env(), "ARCHIVER_TOTAL_TIMEOUT": "60"}
-    assert run(home, db_url, "archive", "--offline", ARTICLE, env=env).exit_code == 0
-    fakeweb.fault("example.com", "/slow/report", "slow_body", delay=0.5, seconds=8)
+def _overlap(home, db_url, web, host: str, path: str, *args: str):  # type: ignore[no-untyped-def]
+    """Run the CLI with ``args`` while another connection writes during its slow
+    fetch of ``host`` + ``path`` (the first such fetch only); returns its output."""
+    env = {**web.env(), "ARCHIVER_TOTAL_TIMEOUT": "60"}
+    web.fault(host, path + "*", "slow_body", delay=0.5, seconds=8, times=1)
     url = db_url
     application = f"archiver-{uuid.uuid4().hex[:8]}"
     if backend() == "postgresql":
         url = make_url(db_url).update_query_dict(
             {"application_name": application}).render_as_string(hide_password=False)
-    proc = rh.start(home, url, "archive", "--with-links", ARTICLE, env=env)
+    proc = rh.start(home, url, *args, env=env)
     try:
-        rh.wait_for(lambda: fakeweb.hits_for("example.com", "/slow/"), "the slow fetch began")
+        rh.wait_for(lambda: web.hits_for(host, path), "the slow fetch began")
         _write_with_short_wait(db_url)  # before: "database is locked" / lock timeout
         if backend() == "postgresql":
             states = _states(db_url, application)
@@ -80,7 +82,23 @@ def test_a_slow_fetch_blocks_no_other_writer(home, db_url, fakeweb):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
+    return out
+
+
+def test_archive_with_links_blocks_no_other_writer(home, db_url, fakeweb):
+    _serve(fakeweb)
+    assert run(home, db_url, "archive", "--offline", ARTICLE, env=fakeweb.env()).exit_code == 0
+    out = _overlap(home, db_url, fakeweb, "example.com", "/slow/",
+                   "archive", "--with-links", ARTICLE)
     assert "outbound links kept: 2, failed: 0" in out
     links = {link["url"]: link for link in run_json(home, db_url, "links")}
     assert links[SLOW]["snapshot_capture_id"] and links[FAST]["snapshot_capture_id"]
 
+
+
+def test_resolve_blocks_no_other_writer(home, db_url, fakeweb, seed_path):
+    assert run(home, db_url, "archive", "--offline", str(seed_path)).exit_code == 0
+    out = _overlap(home, db_url, fakeweb, "cdn.syndication.twimg.com", "/tweet-result",
+                   "resolve", "--format", "json")
+    assert json.loads(out)["resolved"] == 4
+    assert {c["resolve_state"] for c in run_json(home, db_url, "citations")} == {"resolved"}
