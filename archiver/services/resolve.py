@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from archiver import crashpoints
 from archiver.config import Settings
 from archiver.detect.links import classify_url, normalize_url, parse_status_url
 from archiver.detect.values import Detection
@@ -211,6 +212,7 @@ class Resolver:
                 progress(f"@{item.citation.handle or '?'}")
             self.resolve(item)
             self.work.append(item)
+            crashpoints.reached("resolve:citation_done")
         self.stats.bytes_saved = self.recorder.bytes_saved
         self.stats.failures.update(self.fetcher.failures)
         self.stats.messages.extend(self.fetcher.messages)

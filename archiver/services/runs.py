@@ -135,6 +135,7 @@ def archive(
             for source, detection in documents:
                 summaries.append(store_detection(session, recorder.blobs, source, detection,
                                                  recorder))
+            crashpoints.reached("archive:stored")
             recorder.store(session)
             if resolver is not None:
                 resolver.apply(session, {i: s.version_id for i, s in enumerate(summaries)})

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Self
 
+from archiver import crashpoints
 from archiver.store import tempfiles
 
 
@@ -94,6 +95,7 @@ class BlobWriter:
                     os.unlink(self._tmp)
                 else:
                     target.parent.mkdir(parents=True, exist_ok=True)
+                    crashpoints.reached("blob:before_rename")
                     os.replace(self._tmp, target)
                     tempfiles.fsync_dir(target.parent)
         except BaseException:
