@@ -1,7 +1,7 @@
 """warc_file: each run's WARC, pending until renamed into place, then published
 
 Revision ID: 0006_warc_files
-Revises: 0006_link_resolve_error
+Revises: 0007_tweet_evidence
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_warc_files"
-down_revision = "0006_link_resolve_error"
+down_revision = "0007_tweet_evidence"
 branch_labels = None
 depends_on = None
 
