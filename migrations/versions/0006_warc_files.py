@@ -1,7 +1,7 @@
 """warc_file: each run's WARC, pending until renamed into place, then published
 
 Revision ID: 0006_warc_files
-Revises: 0007_tweet_evidence
+Revises: 0008_lease_owners
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_warc_files"
-down_revision = "0007_tweet_evidence"
+down_revision = "0008_lease_owners"
 branch_labels = None
 depends_on = None
 
