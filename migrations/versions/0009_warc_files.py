@@ -1,6 +1,6 @@
 """warc_file: each run's WARC, pending until renamed into place, then published
 
-Revision ID: 0006_warc_files
+Revision ID: 0009_warc_files
 Revises: 0008_lease_owners
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_warc_files"
+revision = "0009_warc_files"
 down_revision = "0008_lease_owners"
 branch_labels = None
 depends_on = None
