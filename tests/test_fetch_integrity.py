@@ -10,8 +10,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.config import load_settings
@@ -24,6 +22,7 @@ from tests.fakeweb import client as raw
 from tests.fakeweb import dataset as ds
 from tests.fakeweb.data import Page
 from tests.fakeweb.server import FakeWeb
+from tests.test_resolve import FAST, rows
 
 PHOTO_PREFIX = f"/media/{ds.SV_PHOTO_KEY}"
 
@@ -133,17 +132,6 @@ def test_trickled_headers_that_arrive_in_time_are_an_answer(fakeweb, monkeypatch
 
 # -- through `archiver archive` ------------------------------------------------
 
-FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "5",
-        "ARCHIVER_TIMEOUT_READ": "2"}
-
-
-def _rows(db_url: str, model):  # type: ignore[no-untyped-def]
-    engine = create_engine(db_url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(model)))
-    finally:
-        engine.dispose()
 
 
 def _warc_payloads(home: Path) -> dict[str, bytes]:
@@ -164,7 +152,7 @@ def test_archive_stores_the_photo_exactly_after_a_cut_download(home, db_url, see
     fakeweb.fault("pbs.twimg.com", PHOTO_PREFIX + "*", "cut", times=1, **cut)
     result = run(home, db_url, "archive", str(seed_path), env={**fakeweb.env(), **FAST})
     assert result.exit_code == 0, result.output
-    [photo] = _rows(db_url, m.Media)
+    [photo] = rows(db_url, m.Media)
     served = raw.fetch(fakeweb, photo.url).body
     assert len(served) > 2000
     assert [h.fault for h in fakeweb.hits_for("pbs.twimg.com", PHOTO_PREFIX)][:2] == ["cut", None]
@@ -181,7 +169,7 @@ def test_archive_reports_a_photo_cut_every_time_and_stores_none(home, db_url, se
     result = run(home, db_url, "archive", str(seed_path), env={**fakeweb.env(), **FAST})
     assert result.exit_code == 0, result.output
     assert "media_body_cut_short" in result.stdout
-    assert _rows(db_url, m.Media) == []
+    assert rows(db_url, m.Media) == []
     assert not any("/media/" in uri for uri in _warc_payloads(home))
     assert not list((home / "blobs").rglob(".tmp-*"))
 
@@ -192,7 +180,7 @@ def test_archive_times_out_a_photo_whose_headers_trickle(home, db_url, seed_path
                  env={**fakeweb.env(), **FAST, "ARCHIVER_TOTAL_TIMEOUT": "2"})
     assert result.exit_code == 0, result.output
     assert "media_timeout" in result.stdout
-    assert _rows(db_url, m.Media) == []
+    assert rows(db_url, m.Media) == []
 
 
 def test_check_reports_a_link_whose_headers_trickle_as_a_timeout(home, db_url, fakeweb):
