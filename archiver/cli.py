@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.exc import SQLAlchemyError
 
 from archiver import __version__, render, report_html
 from archiver.config import ConfigError, Settings, load_settings
@@ -32,7 +33,14 @@ from archiver.services.sources import SourceError, detect_source, read_source
 from archiver.services.verdicts import LINK_STATES
 from archiver.store import queries, tweet_queries
 from archiver.store.blobs import BlobStore
-from archiver.store.db import Database, DatabaseError, current_revision, upgrade
+from archiver.store.db import (
+    Database,
+    DatabaseError,
+    as_database_error,
+    current_revision,
+    describe,
+    prepare,
+)
 from archiver.store.tempfiles import DiskFull
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,6 +62,12 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
             fail(str(exc))
+        except SQLAlchemyError as exc:  # a database failure outside the helpers
+            settings = click.get_current_context().find_root().obj["settings"]
+            mapped = as_database_error(exc, describe(settings.effective_database_url))
+            if mapped is None:
+                raise
+            fail(str(mapped))
         except KeyboardInterrupt:
             click.echo("archiver: interrupted; nothing of the current run was stored", err=True)
             sys.exit(130)
@@ -90,7 +104,8 @@ def _settings(ctx: click.Context) -> Settings:
 
 def _database(ctx: click.Context) -> Database:
     if "db" not in ctx.obj:
-        ctx.obj["db"] = Database(_settings(ctx).effective_database_url)
+        settings = _settings(ctx)
+        ctx.obj["db"] = Database(settings.effective_database_url, data_dir=settings.home)
         ctx.call_on_close(ctx.obj["db"].dispose)
     return ctx.obj["db"]  # type: ignore[no-any-return]
 
@@ -490,14 +505,19 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option("--start-over", is_flag=True,
+              help="create a new, empty database even though the data folder holds blobs "
+                   "(after losing the old database on purpose)")
 @click.pass_context
 @user_errors
-def db_upgrade(ctx: click.Context) -> None:
-    """Create or upgrade the schema to the newest revision."""
-    url = _settings(ctx.parent.parent).effective_database_url  # type: ignore[union-attr]
+def db_upgrade(ctx: click.Context, start_over: bool) -> None:
+    """Check the database, then create or upgrade the schema to the newest revision."""
+    settings = _settings(ctx.find_root())
+    url = settings.effective_database_url
     database = Database(url, auto_upgrade=False)
     try:
-        applied = upgrade(database.engine, url)
+        applied = prepare(database.engine, url, data_dir=settings.home, start_over=start_over,
+                          verify=True)
         click.echo(f"schema at {current_revision(database.engine)}"
                    + (" (upgraded)" if applied else " (already current)"))
     finally:

@@ -1,7 +1,10 @@
-"""Named points where a test can kill the process (kill -9), to prove crash safety.
+"""Named places where a test may kill the process, to prove crash consistency.
 
-Tests only: ``ARCHIVER_CRASHPOINT=<name>`` makes ``reached(name)`` send SIGKILL
-to this very process, as a power cut or an OOM kill would. Unset, it does nothing.
+``reached(name)`` does nothing unless the environment variable
+``ARCHIVER_CRASHPOINT`` equals ``name``; then the process kills itself with
+SIGKILL, as a power cut or the OOM killer would: no ``finally``, no ``atexit``,
+no flush. Tests set the variable for one subprocess, then run the command again
+and check that the archive is whole (tests/test_crash_consistency.py).
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import os
 import signal
 
+ENV = "ARCHIVER_CRASHPOINT"
+
 
 def reached(name: str) -> None:
-    if os.environ.get("ARCHIVER_CRASHPOINT") == name:
+    if os.environ.get(ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -109,10 +109,13 @@ def store_detection(
     art = detection.article
     now = dt.datetime.now(dt.UTC)
     article = session.scalars(select(m.Article).where(m.Article.identity == identity)).first()
-    if article is None:
-        article = m.Article(identity=identity, first_archived_at=now, format=art.format,
-                            source=source.given)
-        session.add(article)
+    if article is None:  # a run started at the same moment may be inserting it too
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(m.Article).values(
+            identity=identity, first_archived_at=now, format=art.format, source=source.given,
+        ).on_conflict_do_nothing(index_elements=["identity"]))
+        article = session.scalars(select(m.Article).where(m.Article.identity == identity)).one()
     article.source = source.given
     article.url = source.url
     article.canonical_url = art.canonical_url
