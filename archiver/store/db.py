@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from archiver.store.tempfiles import DiskFull
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another run's transaction
 LOCK_SECONDS = 300  # longest wait for another process's schema upgrade
 PG_LOCK_CLASS = 0x41524348  # "ARCH": first key of our advisory lock; the schema is the second
 WRITER_OPTION = "archiver_writer"
@@ -173,14 +174,14 @@ def make_engine(url: str) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(parsed, connect_args={"timeout": 30})
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
             @event.listens_for(engine, "connect")
             def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=30000")
+                cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
                 cur.close()
                 dbapi_conn.isolation_level = None  # we say BEGIN ourselves, below
 
