@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from archiver.store import models as m
 from tests.conftest import TEST_DB_ENV
 
-RUNS = 4
+RUNS = 3
 ROUNDS = 3
 CLI = [sys.executable, "-c", "from archiver.cli import main; main()"]
 

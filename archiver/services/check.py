@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
+from archiver import crashpoints
 from archiver.config import Settings
 from archiver.detect.links import parse_status_url
 from archiver.net import errors
@@ -326,7 +327,9 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                    lease: dt.timedelta, concurrency: int,
                    progress: Callable[[str], None] | None) -> None:
     def tally(results: list[Result]) -> None:
+        crashpoints.reached("check:before_record")
         kept = leases.record(db, owner, [_finding(r) for r in results])
+        crashpoints.reached("check:recorded")
         for r, ours in zip(results, kept, strict=True):
             if not ours:
                 stats.dropped += 1
@@ -366,6 +369,8 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                     busy = {_key(t) for t in inflight.values()} | {_key(r.target) for r in pending}
                     targets = [t for t in targets if _key(t) not in busy]
                     claimed += len(targets)
+                    if targets:
+                        crashpoints.reached("check:claimed")
                     for target in interleave_hosts(targets):
                         inflight[pool.submit(checker.check, target)] = target
                 if not inflight:
@@ -374,6 +379,8 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                 for future in done:
                     del inflight[future]
                     pending.append(future.result())
+                    if inflight:  # some done, others still in flight
+                        crashpoints.reached("check:mid_batch")
                     if progress:
                         progress(pending[-1].outcome)
                 if len(pending) >= RECORD_EVERY:
