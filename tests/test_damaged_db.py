@@ -118,6 +118,14 @@ def test_every_command_refuses_a_damaged_database_in_one_line(
     assert _snapshot(db_url) == before  # refused as found: nothing repaired or created
 
 
+def test_detect_needs_no_database(home, db_url, seed_path):
+    _archived(home, db_url, seed_path)
+    _damage("newer", db_url)
+    result = run(home, db_url, "detect", str(seed_path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"handle": "SVNewsAlerts"' in result.stdout
+
+
 def test_start_over_is_deliberate(home, db_url, seed_path):
     _archived(home, db_url, seed_path)
     _damage("emptied", db_url)
@@ -157,12 +165,11 @@ def test_a_database_failure_mid_run_is_one_line(home, db_url, seed_path, monkeyp
     database = store_db.Database(db_url)
     admin = create_engine(db_url)
     try:
-        with pytest.raises(store_db.DatabaseError) as caught:
-            with database.transaction() as session:
-                pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-                with admin.begin() as conn:
-                    conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                session.execute(text("SELECT count(*) FROM article"))
+        with pytest.raises(store_db.DatabaseError) as caught, database.transaction() as session:
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with admin.begin() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            session.execute(text("SELECT count(*) FROM article"))
     finally:
         admin.dispose()
         database.dispose()
