@@ -34,11 +34,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from archiver.crashpoints import ENV as CRASHPOINT
 from archiver.store import models as m
 from tests.cli_helpers import run
 from tests.conftest import backend
 
+CRASHPOINT = "ARCHIVER_CRASHPOINT"  # read by archiver.crashpoints.reached
 CLI = [sys.executable, "-c", "from archiver.cli import main; main()"]
 FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "5",
         "ARCHIVER_TIMEOUT_READ": "2"}
@@ -54,19 +54,19 @@ WARC_UNREFERENCED = _item(5, "the WARC is published before the commit: a kill be
 LEASES_LEFT = _item(6, "a killed check's leases are not reclaimed: the re-run skips them")
 
 CASES = [
-    pytest.param("archive", "archive.stored", marks=TEMP_LEFT),
-    pytest.param("archive", "resolve.citation-done", marks=TEMP_LEFT),
-    pytest.param("archive", "run.before-publish", marks=TEMP_LEFT),
-    pytest.param("archive", "run.published", marks=WARC_UNREFERENCED),
-    pytest.param("archive", "run.committed"),
-    pytest.param("resolve", "resolve.citation-done", marks=TEMP_LEFT),
-    pytest.param("resolve", "run.before-publish", marks=TEMP_LEFT),
-    pytest.param("resolve", "run.published", marks=WARC_UNREFERENCED),
-    pytest.param("resolve", "run.committed"),
-    pytest.param("check", "check.claimed", marks=LEASES_LEFT),
-    pytest.param("check", "check.mid-batch", marks=LEASES_LEFT),
-    pytest.param("check", "check.before-record", marks=LEASES_LEFT),
-    pytest.param("check", "check.recorded"),
+    pytest.param("archive", "archive:stored", marks=TEMP_LEFT),
+    pytest.param("archive", "resolve:citation_done", marks=TEMP_LEFT),
+    pytest.param("archive", "run:before_commit", marks=TEMP_LEFT),
+    pytest.param("archive", "run:published", marks=WARC_UNREFERENCED),
+    pytest.param("archive", "run:committed"),
+    pytest.param("resolve", "resolve:citation_done", marks=TEMP_LEFT),
+    pytest.param("resolve", "run:before_commit", marks=TEMP_LEFT),
+    pytest.param("resolve", "run:published", marks=WARC_UNREFERENCED),
+    pytest.param("resolve", "run:committed"),
+    pytest.param("check", "check:claimed", marks=LEASES_LEFT),
+    pytest.param("check", "check:mid_batch", marks=LEASES_LEFT),
+    pytest.param("check", "check:before_record", marks=LEASES_LEFT),
+    pytest.param("check", "check:recorded"),
 ]
 
 
