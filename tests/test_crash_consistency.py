@@ -54,6 +54,7 @@ WARC_UNREFERENCED = _item(5, "the WARC is published before the commit: a kill be
 LEASES_LEFT = _item(6, "a killed check's leases are not reclaimed: the re-run skips them")
 
 CASES = [
+    pytest.param("archive", "blob:before_rename", marks=TEMP_LEFT),
     pytest.param("archive", "archive:stored", marks=TEMP_LEFT),
     pytest.param("archive", "resolve:citation_done", marks=TEMP_LEFT),
     pytest.param("archive", "run:before_commit", marks=TEMP_LEFT),
