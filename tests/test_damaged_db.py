@@ -26,6 +26,7 @@ COMMANDS = [
     ("archive", "--offline", "{seed}"),
     ("citations",),
     ("articles",),
+    ("tweets",),
     ("show", "1"),
     ("links",),
     ("check",),
