@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -20,9 +21,20 @@ from sqlalchemy.engine import make_url
 from archiver.store import models as m
 from tests.conftest import TEST_DB_ENV
 
-RUNS = 3
+RUNS = 4
 ROUNDS = 3
-CLI = [sys.executable, "-c", "from archiver.cli import main; main()"]
+# Each process imports archiver (slow), says it is ready, then waits for the word go:
+# so that the runs really start together, not a few hundred milliseconds apart.
+GATED_CLI = [sys.executable, "-c", """
+import pathlib, sys, time
+from archiver.cli import main
+ready, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+ready.touch()
+while not go.exists():
+    time.sleep(0.002)
+sys.argv = ["archiver", *sys.argv[3:]]
+main()
+"""]
 
 
 def _fresh_database(home: Path) -> tuple[str | None, str | None]:
@@ -66,15 +78,24 @@ def test_runs_started_together_on_a_new_folder_all_succeed(tmp_path, seed_path):
             home = tmp_path / f"round{number}"
             url, schema = _fresh_database(home)
             rounds.append((home, url, schema))
-        procs = []
+        go = tmp_path / "go"
+        procs, ready = [], []
         for home, url, _schema in rounds:
             env = {**os.environ, "ARCHIVER_HOME": str(home)}
             if url:
                 env["ARCHIVER_DATABASE_URL"] = url
-            procs.append([subprocess.Popen(
-                [*CLI, "archive", "--offline", "--format", "json", str(seed_path)], env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                for _ in range(RUNS)])
+            group = []
+            for number in range(RUNS):
+                ready.append(tmp_path / f"ready-{home.name}-{number}")
+                group.append(subprocess.Popen(
+                    [*GATED_CLI, str(ready[-1]), str(go), "archive", "--offline", "--format",
+                     "json", str(seed_path)], env=env, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE, text=True))
+            procs.append(group)
+        while not all(flag.exists() for flag in ready):
+            assert all(p.poll() is None for group in procs for p in group), "a run died early"
+            time.sleep(0.01)
+        go.touch()
         for (home, url, _schema), group in zip(rounds, procs, strict=True):
             outcomes = [(p.communicate()[1], p.returncode) for p in group]
             assert [code for _, code in outcomes] == [0] * RUNS, outcomes
