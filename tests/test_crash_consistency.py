@@ -51,7 +51,6 @@ def _item(number: int, why: str):  # type: ignore[no-untyped-def]
 TEMP_LEFT = _item(5, "a killed run's .open WARC (and .tmp- blob) is never cleaned")
 WARC_UNREFERENCED = _item(5, "the WARC is published before the commit: a kill between "
                              "leaves a WARC no row refers to")
-LEASES_LEFT = _item(6, "a killed check's leases are not reclaimed: the re-run skips them")
 
 CASES = [
     pytest.param("archive", "blob:before_rename", marks=TEMP_LEFT),
@@ -64,9 +63,9 @@ CASES = [
     pytest.param("resolve", "run:before_commit", marks=TEMP_LEFT),
     pytest.param("resolve", "run:published", marks=WARC_UNREFERENCED),
     pytest.param("resolve", "run:committed"),
-    pytest.param("check", "check:claimed", marks=LEASES_LEFT),
-    pytest.param("check", "check:mid_batch", marks=LEASES_LEFT),
-    pytest.param("check", "check:before_record", marks=LEASES_LEFT),
+    pytest.param("check", "check:claimed"),
+    pytest.param("check", "check:mid_batch"),
+    pytest.param("check", "check:before_record"),
     pytest.param("check", "check:recorded"),
 ]
 
