@@ -15,9 +15,6 @@ same command again normally and checks the invariants of a whole archive:
 - the work was done: every citation resolved (archive, resolve); every due target
   checked exactly once in the round made of the killed run and the re-run, and
   nothing left leased (check).
-
-A case that still fails because of another item of issue 10 is marked
-``xfail(strict=True)`` naming the item, so that it flips loudly once fixed.
 """
 
 from __future__ import annotations
@@ -44,24 +41,16 @@ FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "5",
         "ARCHIVER_TIMEOUT_READ": "2"}
 
 
-def _item(number: int, why: str):  # type: ignore[no-untyped-def]
-    return pytest.mark.xfail(strict=True, reason=f"issue 10 item {number}: {why}")
-
-
-TEMP_LEFT = _item(5, "a killed run's .open WARC (and .tmp- blob) is never cleaned")
-WARC_UNREFERENCED = _item(5, "the WARC is published before the commit: a kill between "
-                             "leaves a WARC no row refers to")
-
 CASES = [
-    pytest.param("archive", "blob:before_rename", marks=TEMP_LEFT),
-    pytest.param("archive", "archive:stored", marks=TEMP_LEFT),
-    pytest.param("archive", "resolve:citation_done", marks=TEMP_LEFT),
-    pytest.param("archive", "run:before_commit", marks=TEMP_LEFT),
-    pytest.param("archive", "run:published", marks=WARC_UNREFERENCED),
+    pytest.param("archive", "blob:before_rename"),
+    pytest.param("archive", "archive:stored"),
+    pytest.param("archive", "resolve:citation_done"),
+    pytest.param("archive", "run:before_commit"),
+    pytest.param("archive", "run:published"),
     pytest.param("archive", "run:committed"),
-    pytest.param("resolve", "resolve:citation_done", marks=TEMP_LEFT),
-    pytest.param("resolve", "run:before_commit", marks=TEMP_LEFT),
-    pytest.param("resolve", "run:published", marks=WARC_UNREFERENCED),
+    pytest.param("resolve", "resolve:citation_done"),
+    pytest.param("resolve", "run:before_commit"),
+    pytest.param("resolve", "run:published"),
     pytest.param("resolve", "run:committed"),
     pytest.param("check", "check:claimed"),
     pytest.param("check", "check:mid_batch"),
