@@ -129,7 +129,7 @@ def find_text_citations(paras: Sequence[Para]) -> list[TextCitation]:
     """Every flattened citation in ``paras``; embeds and code are not looked at."""
     found: list[TextCitation] = []
     used: set[int] = set()
-    own = _own_accounts(paras)
+    own: set[str] | None = None  # the document's own accounts, read when first needed
     for i, para in enumerate(paras):
         if para.code or para.embed is not None:
             continue
@@ -141,9 +141,12 @@ def find_text_citations(paras: Sequence[Para]) -> list[TextCitation]:
             first = _quote_start(paras, i, used)
             lines = [paras[j].text.lstrip("> ").strip() for j in range(first, i)]
             quote = "\n".join(line for line in lines if line)
-            if date_text is None and (not _has_evidence(quote, paras, first, i)
-                                      or _signs_for_itself(match.group("handle"), quote, own)):
-                continue
+            if date_text is None:
+                if not _has_evidence(quote, paras, first, i):
+                    continue
+                own = _own_accounts(paras) if own is None else own
+                if _signs_for_itself(match.group("handle"), quote, own):
+                    continue
             if _source_line(paras, first, match.group("handle"), used):
                 first -= 1  # the line naming the status belongs to the citation
             used.update(range(first, i + 1))
