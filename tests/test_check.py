@@ -24,6 +24,27 @@ TARGETS = {name: f"https://blog.example/{name}" for name in (
     "fine", "moved", "gone", "soft", "edited", "refused", "slow", "broken", "flaky")}
 
 
+
+def concurrent_due_runs(settings, db_url: str, runs: int = 2) -> list:  # type: ignore[no-untyped-def]
+    """``runs`` check runs of what is due, at once in threads, one worker each (small
+    batches of 16, so every run gets some of the work); their stats."""
+    stats: list[check_service.CheckStats] = []
+
+    def one_run() -> None:
+        database = Database(db_url)
+        try:
+            stats.append(check_service.run(settings, database, check_service.Selection(due=True),
+                                           concurrency=1))
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=one_run) for _ in range(runs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return stats
+
 def env(web) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {**web.env(), **FAST}
 
@@ -158,22 +179,7 @@ def test_two_runs_at_once_never_check_the_same_link(db_url, tmp_path, fakeweb, m
     for key, value in env(fakeweb).items():
         monkeypatch.setenv(key, value)
     settings = load_settings(home=home, database_url=db_url)
-    stats: list[check_service.CheckStats] = []
-
-    def one_run() -> None:
-        database = Database(db_url)
-        try:
-            # one thread each: small batches (16), so both runs get some of the work
-            stats.append(check_service.run(settings, database, check_service.Selection(due=True),
-                                           concurrency=1))
-        finally:
-            database.dispose()
-
-    threads = [threading.Thread(target=one_run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    stats = concurrent_due_runs(settings, db_url)
     engine = create_engine(db_url)
     with Session(engine) as session:
         per_link = session.execute(select(m.LinkCheck.link_id, func.count()).group_by(

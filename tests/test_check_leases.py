@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,13 +20,13 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from archiver.config import load_settings
-from archiver.services import check as check_service
 from archiver.store import leases
 from archiver.store import models as m
 from archiver.store.db import Database
 from archiver.store.targets import Selection
 from tests.cli_helpers import run
 from tests.fakeweb.data import Page
+from tests.test_check import concurrent_due_runs
 
 FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "3",
         "ARCHIVER_TIMEOUT_READ": "2", "ARCHIVER_RETRIES": "0", "ARCHIVER_PER_HOST_DELAY": "0"}
@@ -106,21 +105,7 @@ def test_two_runs_with_slow_batches_check_each_link_once(db_url, home, fakeweb, 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     settings = load_settings(home=home, database_url=db_url)
-    stats: list[check_service.CheckStats] = []
-
-    def one_run() -> None:
-        database = Database(db_url)
-        try:
-            stats.append(check_service.run(settings, database,
-                                           check_service.Selection(due=True), concurrency=1))
-        finally:
-            database.dispose()
-
-    threads = [threading.Thread(target=one_run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    stats = concurrent_due_runs(settings, db_url)
     per_link = checks_per_link(db_url)
     assert set(per_link.values()) == {1}, per_link
     assert sum(s.checked for s in stats) == len(urls) + 1
