@@ -42,6 +42,7 @@ from archiver.store.db import (
     prepare,
 )
 from archiver.store.tempfiles import DiskFull
+from archiver.web.command import serve as serve_command
 
 F = TypeVar("F", bound=Callable[..., Any])
 USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchError, DiskFull)
@@ -522,3 +523,6 @@ def db_upgrade(ctx: click.Context, start_over: bool) -> None:
                    + (" (upgraded)" if applied else " (already current)"))
     finally:
         database.dispose()
+
+
+main.add_command(serve_command)

@@ -172,7 +172,8 @@ def _citation_dict(
     }
 
 
-def articles(session: Session) -> list[dict[str, Any]]:
+def articles(session: Session, ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Every article (or those of ``ids``) with its counts, by id."""
     cites = (
         select(m.Citation.article_id, func.count().label("n"))
         .join(m.Article, m.Article.id == m.Citation.article_id)
@@ -207,6 +208,8 @@ def articles(session: Session) -> list[dict[str, Any]]:
         .outerjoin(read_from, read_from.c.id == m.Article.current_version_id)
         .order_by(m.Article.id)
     )
+    if ids is not None:
+        stmt = stmt.where(m.Article.id.in_(ids))
     return [_article_dict(a, n_c or 0, n_l or 0, n_v or 0, file_path(read))
             for a, n_c, n_l, n_v, read in session.execute(stmt)]
 
@@ -242,7 +245,7 @@ def _article_dict(a: m.Article, n_cites: int, n_links: int, n_versions: int,
 def article_detail(session: Session, ref: str) -> dict[str, Any]:
     """An article with its text as paragraphs and its citations."""
     article = find_article(session, ref)
-    [summary] = [row for row in articles(session) if row["id"] == article.id]
+    [summary] = articles(session, ids=[article.id])
     summary["paragraphs"] = article.text.split("\n") if article.text else []
     summary["citation_list"] = citations(session, article=str(article.id))
     return summary
