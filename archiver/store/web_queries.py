@@ -123,8 +123,7 @@ def tweet(session: Session, blobs: BlobStore, tweet_id: str) -> dict[str, Any] |
     cites = tweet_queries._citations(session, [found.id])
     row = tweet_queries._tweet_dict(found, evidence.get(found.id, []), media.get(found.id, []),
                                     cites.get(found.id, []))
-    row["urls"] = list(found.urls or [])
-    return row
+    return {**{k: row[k] for k in tweet_queries.TWEET_FIELDS}, "urls": list(found.urls or [])}
 
 
 def media_item(session: Session, media_id: int) -> dict[str, Any] | None:
