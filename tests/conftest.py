@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.fakeweb.fixtures import fakeweb, fakeweb_session  # noqa: F401 - pytest fixtures
+from tests.web_helpers import web_archive  # noqa: F401 - pytest fixture
 
 TEST_DB_ENV = "ARCHIVER_TEST_DATABASE_URL"
 # Every host name a test fetches goes to a closed port on loopback unless the test

@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archiver.config import load_settings
 from tests.cli_helpers import run, run_json
 from tests.fakeweb import dataset as ds
-from tests.web_helpers import XSS_ID, Archive, build, fresh_database
+from tests.web_helpers import XSS_ID, Archive
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -30,10 +30,8 @@ from archiver.web.app import LOOPBACK_HOSTS, create_app
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory, fakeweb_session) -> Iterator[Archive]:  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("web")
-    with fresh_database(folder) as url:
-        yield build(folder, url, fakeweb_session)
+def archive(web_archive: Archive) -> Archive:
+    return web_archive
 
 
 @pytest.fixture(scope="module")
@@ -113,22 +111,24 @@ def test_articles_search_filter_sort_and_pages(client, archive):
     title = cli_json(archive, "articles")[0]["title"]
     assert ids("q=" + title.split()[0].lower()) == [archive.seed_id]
     assert ids("q=no+such+words") == []
-    assert ids("handle=@NikolPashinyan") == [archive.seed_id]
+    assert ids("handle=@NikolPashinyan") == [archive.third_id, archive.seed_id]
     assert ids("handle=caucasus_desk") == [archive.second_id]
     assert ids("hashtag=%23ArmenianGenocide") == [archive.seed_id]
     assert ids("domain=jpost.com") == [archive.seed_id]
-    assert ids("sort=archived") == [archive.second_id, archive.seed_id]
-    assert ids("sort=archived_asc") == [archive.seed_id, archive.second_id]
-    first = get_json(client, "/articles.json?per_page=1&sort=archived_asc")
-    second = get_json(client, "/articles.json?per_page=1&page=2&sort=archived_asc")
-    assert (first["total"], first["pages"]) == (2, 2)
-    assert [a["id"] for a in first["articles"] + second["articles"]] == [archive.seed_id,
-                                                                          archive.second_id]
-    page = client.get("/articles?per_page=1&sort=archived_asc")
-    assert 'rel="next" href="/articles?sort=archived_asc&amp;page=2&amp;per_page=1"' in page.text
-    # states: the fake web keeps every link and tweet of these articles alive
-    assert ids("state=rotten") == [] and ids("state=hidden") == []
+    everything = [archive.seed_id, archive.second_id, archive.third_id]
+    assert ids("sort=archived") == everything[::-1]
+    assert ids("sort=archived_asc") == everything
+    pages = [get_json(client, f"/articles.json?per_page=2&page={n}&sort=archived_asc")
+             for n in (1, 2)]
+    assert [(p["total"], p["pages"]) for p in pages] == [(3, 2), (3, 2)]
+    assert [a["id"] for p in pages for a in p["articles"]] == everything
+    page = client.get("/articles?per_page=2&sort=archived_asc")
+    assert 'rel="next" href="/articles?sort=archived_asc&amp;page=2&amp;per_page=2"' in page.text
+    assert ids("state=rotten") == [archive.seed_id]  # its report link now answers 404
+    assert ids("state=hidden") == [archive.third_id]  # cites a deleted tweet
+    assert ids("state=hidden&handle=NikolPashinyan") == [archive.third_id]
     assert client.get("/articles?state=bogus").status_code == 400
+    assert client.get("/articles?sort=bogus").status_code == 400
 
 
 def test_article_page_marks_citations_where_they_stand(client, archive):
@@ -141,6 +141,39 @@ def test_article_page_marks_citations_where_they_stand(client, archive):
                          rf'href="#c{number}">\[{number}\]</a>', page)
         assert f'href="/tweets/{cite["tweet_id"]}"' in page
     assert 'src="/media/' in page  # the photo, from our blob
+
+
+def test_tweet_page_shows_evidence_flags_and_candidates(client, archive):
+    deleted = get_json(client, f"/tweets/{ds.DELETED_ID}.json")["tweet"]
+    assert deleted["state"] == "deleted" and deleted["verdict"]["wayback"]
+    page = client.get(f"/tweets/{ds.DELETED_ID}").text
+    assert "state-deleted" in page and deleted["verdict"]["wayback"]["timestamp"] in page
+    assert all(s["provider"] in page for s in deleted["verdict"]["live"])
+
+    data = get_json(client, f"/tweets/{ds.PASHINYAN_ID}.json")
+    by_article = {c["article_id"]: c for c in data["citations"]}
+    assert by_article[archive.seed_id]["tweet_id"] == ds.PASHINYAN_ID
+    misattributed = by_article[archive.third_id]
+    assert misattributed["tweet_id"] is None
+    assert ds.PASHINYAN_ID in {k["tweet_id"] for k in misattributed["candidates"]}
+    page = client.get(f"/tweets/{ds.PASHINYAN_ID}").text
+    assert "a candidate only" in page and "We will never surrender" in page
+
+    frantzman = get_json(client, f"/tweets/{ds.FRANTZMAN_ID}.json")
+    [short] = [link for link in frantzman["links"] if ds.FRANTZMAN_CODE in link["url"]]
+    assert short["resolved_url"] == ds.JPOST_URL
+    assert [h["status"] for h in short["hops"]][:1] == [301]
+
+
+def test_link_page_has_history_copy_and_report_counts(client, archive):
+    link = get_json(client, f"/links/{link_id(archive, ds.JPOST_URL)}.json")
+    assert link["checks"][0]["outcome"] == "ok"
+    assert link["checks"][-1]["status"] == 404 and link["link"]["state"] == "failing"
+    assert link["occurrences"][0]["article_id"] == archive.seed_id
+    report = get_json(client, "/report.json")
+    assert report["totals"]["links"]["failing"] >= 1 and report["timeline"]
+    html = client.get("/report").text
+    assert "<svg" in html and "polyline" in html and ds.JPOST_URL in html
 
 
 def test_hostile_text_is_escaped(client):

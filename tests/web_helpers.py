@@ -12,14 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.cli_helpers import run
-from tests.conftest import TEST_DB_ENV
 from tests.fakeweb import dataset as ds
 from tests.fakeweb.data import Tweet, default_data, snowflake, utc
 
+TEST_DB_ENV = "ARCHIVER_TEST_DATABASE_URL"  # as tests/conftest.py (which imports this module)
 FAST = {"ARCHIVER_RETRY_MAX_WAIT": "0.01", "ARCHIVER_TOTAL_TIMEOUT": "5",
         "ARCHIVER_TIMEOUT_READ": "2"}
 XSS_ID = snowflake(utc("2020-10-01T20:01:02.003"), 4096)
@@ -35,6 +36,7 @@ class Archive:
     db_url: str
     seed_id: int = 1
     second_id: int = 2
+    third_id: int = 3  # a deleted tweet and a misattributed quote
 
 
 @contextmanager
@@ -74,7 +76,27 @@ def build(folder: Path, db_url: str, web) -> Archive:  # type: ignore[no-untyped
         f"https://twitter.com/caucasus_desk/status/{XSS_ID}\n", encoding="utf-8")
     ok = run(home, db_url, "archive", str(second), env=env)
     assert ok.exit_code == 0, ok.output
-    for _ in range(2):
-        ok = run(home, db_url, "check", "--all", env=env)
-        assert ok.exit_code == 0, ok.output
+    third = folder / "third.txt"
+    third.write_text(
+        "A third story: one tweet since deleted, one quote nobody posted.\n\n"
+        f"https://twitter.com/caucasus_watch/status/{ds.DELETED_ID}\n\n"
+        "We will never surrender our homeland, never.\n\n"
+        "— Nikol Pashinyan (@NikolPashinyan) October 1, 2020\n", encoding="utf-8")
+    ok = run(home, db_url, "archive", str(third), env=env)
+    assert ok.exit_code == 0, ok.output
+    ok = run(home, db_url, "check", "--all", env=env)
+    assert ok.exit_code == 0, ok.output
+    # the report's story gets a second chapter: the linked report is gone
+    web.fault("www.jpost.com", "/middle-east/azerbaijan-drones-report", "status", code=404)
+    ok = run(home, db_url, "check", "--all", env=env)
+    web.clear_faults()
+    assert ok.exit_code == 0, ok.output
     return Archive(home, db_url)
+
+
+@pytest.fixture(scope="session")
+def web_archive(tmp_path_factory, fakeweb_session) -> Iterator[Archive]:  # type: ignore[no-untyped-def]
+    """One archive for all the web view's tests (they only read it)."""
+    folder = tmp_path_factory.mktemp("web")
+    with fresh_database(folder) as url:
+        yield build(folder, url, fakeweb_session)

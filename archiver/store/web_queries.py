@@ -60,8 +60,9 @@ def search_articles(
     if domain:
         stmt = stmt.where(m.Article.id.in_(_articles_with_links(on_domain(domain))))
     if state == "rotten":
+        # status links are judged through their tweet (state=hidden), as in the report
         stmt = stmt.where(m.Article.id.in_(_articles_with_links(
-            m.Link.state.in_(ROTTEN_LINK_STATES))))
+            m.Link.state.in_(ROTTEN_LINK_STATES) & (m.Link.kind != "status"))))
     elif state == "hidden":
         hidden = (select(m.Citation.article_id)
                   .join(m.Article, m.Article.id == m.Citation.article_id)
