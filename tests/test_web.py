@@ -281,6 +281,9 @@ def test_dns_rebinding_is_refused_on_loopback(archive):
                         base_url="http://127.0.0.1:8000") as c:
             assert c.get("/articles").status_code == 200
             assert c.get("/articles", headers={"host": "evil.example"}).status_code == 400
+            assert c.get("/articles", headers={"host": "evil.example:8000"}).status_code == 400
+            for good in ("localhost:8000", "[::1]:8000", "127.0.0.1"):
+                assert c.get("/articles", headers={"host": good}).status_code == 200
 
 
 def test_serve_refuses_a_missing_archive(tmp_path, db_url):

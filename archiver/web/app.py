@@ -27,12 +27,12 @@ from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
     HTMLResponse,
     JSONResponse,
+    PlainTextResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
@@ -59,7 +59,7 @@ INLINE_MEDIA = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", 
                           "video/webm"})
 SHA256 = re.compile(r"[0-9a-f]{64}")
 PER_PAGE = 50
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"]
 
 
 def create_app(settings: Settings, database_url: str | None = None, *,
@@ -91,7 +91,7 @@ def create_app(settings: Settings, database_url: str | None = None, *,
     ]
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts is not None:
-        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
+        middleware.insert(0, Middleware(AllowedHosts, hosts=allowed_hosts))
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: site.error,
                                         DatabaseError: site.database_error},
@@ -109,6 +109,30 @@ def _closing(db: ReadOnlyDatabase) -> Callable[[Starlette], Any]:
             db.dispose()
 
     return lifespan
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without port: ``[::1]:8000`` -> ``::1``."""
+    if header.startswith("["):
+        return header[1:].partition("]")[0].lower()
+    return header.rpartition(":")[0].lower() if header.count(":") == 1 else header.lower()
+
+
+class AllowedHosts:
+    """Answer only requests naming one of ``hosts`` (Starlette's TrustedHostMiddleware
+    cuts ``[::1]:8000`` at its first colon)."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], hosts: list[str]) -> None:
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            header = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+            if host_name(header) not in self.hosts:
+                await PlainTextResponse("Invalid host header", 400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
