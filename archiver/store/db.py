@@ -37,7 +37,10 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+# Session is re-exported: services hold the one ``transaction``/``reader`` gives them
+# and pass it to store/ functions, so that they need not import SQLAlchemy.
+from sqlalchemy.orm import Session as Session
+from sqlalchemy.orm import sessionmaker
 
 from archiver.store.tempfiles import DiskFull
 
