@@ -14,8 +14,8 @@ from typing import Any
 
 from archiver.store import models as m
 from archiver.store import report_queries as rq
-from archiver.store.db import Session
 from archiver.store.queries import find_article, iso_utc
+from archiver.store.session import Session
 
 CATEGORIES = ("alive", "moved", "drifted", "failing", "dead", "hidden", "blocked", "unchecked")
 TWEET_CATEGORY = {"available": "alive", "deleted": "dead", "not_found": "dead",

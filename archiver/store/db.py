@@ -37,10 +37,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-# Session is re-exported: services hold the one ``transaction``/``reader`` gives them
-# and pass it to store/ functions, so that they need not import SQLAlchemy.
-from sqlalchemy.orm import Session as Session
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from archiver.store.tempfiles import DiskFull
 
