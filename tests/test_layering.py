@@ -1,5 +1,5 @@
 """The layering, checked on the source: imports point down only, SQL stays in
-store/, the pure packages do no I/O. (docs/ARCHITECTURE.md draws the same map.)
+store/, the pure packages do no I/O. (README.md, "Architecture", draws the same map.)
 
     cli -> render -> services -> net | store -> providers | rules -> detect
 

@@ -39,10 +39,10 @@ from archiver.detect.links import classify_url, normalize_url, parse_status_url
 from archiver.detect.values import Detection
 from archiver.net.errors import FetchError, reason
 from archiver.net.http import Exchange, HttpClient
-from archiver.net.providers.tweet import Tweet
-from archiver.services import matching
+from archiver.providers.tweet import Tweet
+from archiver.rules import matching
+from archiver.rules.matching import VERIFY_FLAGS
 from archiver.services.archive import citation_row, link_values, occurrence_row
-from archiver.services.matching import VERIFY_FLAGS
 from archiver.services.recorder import Recorder
 from archiver.services.tweets import Answer, TweetFetcher, similarity
 from archiver.store import links as stored_links
