@@ -60,12 +60,12 @@ def build(session: Session, *, article: str | None = None,
     citations_of: dict[int, list[rq.CitationRow]] = defaultdict(list)
     for cite in rq.citations(session, scope):
         citations_of[cite.article_id].append(cite)
-    totals = {"links": Counter(), "citations": Counter()}
+    totals: dict[str, Counter[str]] = {"links": Counter(), "citations": Counter()}
     by_domain: dict[str, Counter[str]] = defaultdict(Counter)
     by_age: dict[str, Counter[str]] = defaultdict(Counter)
     rows, items = [], []
     for art in articles:
-        counts = {"links": Counter(), "citations": Counter()}
+        counts: dict[str, Counter[str]] = {"links": Counter(), "citations": Counter()}
         seen: set[int] = set()
         for row in links_of[art.id]:
             link = row.link

@@ -10,7 +10,7 @@ one article is named), never one per row.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Select, Subquery, and_, case, or_, select
 from sqlalchemy.orm import Session
@@ -32,7 +32,8 @@ class CitationRow(NamedTuple):
     copy: m.Capture | None  # what we kept of the tweet
 
 
-def _in_scope(article_id: int | None, since: dt.date | None) -> Select[Any]:
+def _in_scope(article_id: int | None,
+              since: dt.date | None) -> Select[int, int | None]:
     """Articles by id (and current version), filtered: one article, or those
     published (failing a date, first archived) on or after ``since``."""
     stmt = select(m.Article.id, m.Article.current_version_id)
