@@ -24,13 +24,13 @@ from archiver import __version__, render, report_html
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
 from archiver.net.errors import FetchError
-from archiver.net.providers.tweet import TWEET_STATES
+from archiver.providers.tweet import TWEET_STATES
+from archiver.rules.verdicts import LINK_STATES
 from archiver.services import check as check_service
 from archiver.services import report as report_service
 from archiver.services import runs
 from archiver.services.archive import ArchiveSummary
 from archiver.services.sources import SourceError, detect_source, read_source
-from archiver.services.verdicts import LINK_STATES
 from archiver.store import queries, tweet_queries
 from archiver.store.blobs import BlobStore
 from archiver.store.db import (

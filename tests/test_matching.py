@@ -1,4 +1,4 @@
-"""The matching rules (archiver.services.matching): pure, so every case is cheap.
+"""The matching rules (archiver.rules.matching): pure, so every case is cheap.
 
 The property test states the promise a fact-checker relies on: whatever the
 candidates and the quote, a tweet claimed without a flag has the cited handle,
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archiver.detect.snowflake import tweet_time
-from archiver.services.matching import (
+from archiver.rules.matching import (
     Cited,
     Known,
     choose,

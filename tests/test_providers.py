@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archiver.net.providers import fxtwitter, oembed, syndication, wayback
-from archiver.net.providers.tweet import TWEET_STATES, MediaItem, Tweet, TweetURL
-from archiver.net.providers.wayback import CdxRow, Snapshot, WaybackError
+from archiver.providers import fxtwitter, oembed, syndication, wayback
+from archiver.providers.tweet import TWEET_STATES, MediaItem, Tweet, TweetURL
+from archiver.providers.wayback import CdxRow, Snapshot, WaybackError
 
 DATA = Path(__file__).parent / "data" / "providers"
 UTC = dt.UTC

@@ -13,17 +13,15 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
-
 from archiver.detect.links import normalize_url
 from archiver.detect.values import Citation, Detection, LinkRef
 from archiver.services.recorder import Recorder
 from archiver.services.sources import Source
+from archiver.store import articles, rows
 from archiver.store import models as m
 from archiver.store.blobs import BlobStore
+from archiver.store.session import Session
+from archiver.store.upsert import upsert_link
 
 
 @dataclass(frozen=True)
@@ -52,15 +50,6 @@ def content_hash(detection: Detection) -> str:
     return hashlib.sha256(detection.article.text.encode("utf-8")).hexdigest()
 
 
-def existing_version(session: Session, identity: str, content_sha: str) -> int | None:
-    """The id of the stored version of this article with this main text, if any."""
-    return session.scalars(
-        select(m.ArticleVersion.id)
-        .join(m.Article, m.Article.id == m.ArticleVersion.article_id)
-        .where(m.Article.identity == identity, m.ArticleVersion.content_sha256 == content_sha)
-    ).first()
-
-
 def raw_hash(source: Source) -> str:
     return hashlib.sha256(source.data).hexdigest()
 
@@ -72,9 +61,7 @@ def _capture(session: Session, source: Source, sha: str, size: int,
         recorder.store(session)
         return capture
     if source.is_file:  # re-reading the same bytes from a file is not a new observation
-        existing = session.scalars(
-            select(m.Capture).where(m.Capture.url == source.capture_url, m.Capture.sha256 == sha)
-        ).first()
+        existing = articles.file_capture(session, source.capture_url, sha)
         if existing:
             return existing
     capture = m.Capture(
@@ -86,18 +73,8 @@ def _capture(session: Session, source: Source, sha: str, size: int,
         sha256=sha,
         size=size,
     )
-    session.add(capture)
-    session.flush()
+    rows.add(session, capture)
     return capture
-
-
-def upsert_link(session: Session, normalized: str, values: dict[str, object]) -> int:
-    """Insert a link unless it exists (safe against a concurrent run); return its id."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(m.Link).values(normalized=normalized, **values)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["normalized"]))
-    return session.scalars(select(m.Link.id).where(m.Link.normalized == normalized)).one()
 
 
 def store_detection(
@@ -108,14 +85,7 @@ def store_detection(
     identity = article_identity(source, detection, raw_sha)
     art = detection.article
     now = dt.datetime.now(dt.UTC)
-    article = session.scalars(select(m.Article).where(m.Article.identity == identity)).first()
-    if article is None:  # a run started at the same moment may be inserting it too
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(m.Article).values(
-            identity=identity, first_archived_at=now, format=art.format, source=source.given,
-        ).on_conflict_do_nothing(index_elements=["identity"]))
-        article = session.scalars(select(m.Article).where(m.Article.identity == identity)).one()
+    article = articles.article(session, identity, now=now, fmt=art.format, source=source.given)
     article.source = source.given
     article.url = source.url
     article.canonical_url = art.canonical_url
@@ -126,25 +96,20 @@ def store_detection(
     article.language = art.language
     article.text = art.text
     article.last_archived_at = now
-    session.flush()
+    rows.save(session)
 
     capture = _capture(session, source, raw_sha, size, recorder)
     sha = content_hash(detection)
-    version = session.scalars(
-        select(m.ArticleVersion).where(
-            m.ArticleVersion.article_id == article.id, m.ArticleVersion.content_sha256 == sha
-        )
-    ).first()
+    version = articles.version(session, article.id, sha)
     new_version = version is None
     if version is None:
         version = m.ArticleVersion(article_id=article.id, capture_id=capture.id,
                                    content_sha256=sha, created_at=now)
-        session.add(version)
-        session.flush()
+        rows.add(session, version)
         _store_citations_and_links(session, article.id, version.id, detection)
         _watch_article_url(session, article, version.id)
     article.current_version_id = version.id
-    session.flush()
+    rows.save(session)
     return ArchiveSummary(
         source=source.given,
         article_id=article.id,
@@ -169,9 +134,9 @@ def _watch_article_url(session: Session, article: m.Article, version_id: int) ->
     link_id = upsert_link(session, normalized, {
         "url": url, "kind": "article", "domain": (urlsplit(normalized).hostname or "") or None,
     })
-    session.add(m.LinkOccurrence(link_id=link_id, article_id=article.id, version_id=version_id,
-                                 url=url, paragraph=-1, start=0, end=0,
-                                 anchor_text=article.title))
+    rows.add(session, m.LinkOccurrence(
+        link_id=link_id, article_id=article.id, version_id=version_id, url=url, paragraph=-1,
+        start=0, end=0, anchor_text=article.title))
 
 
 def _tags(hashtags: tuple[str, ...], mentions: tuple[str, ...]) -> list[m.CitationTag]:
@@ -187,13 +152,13 @@ def _tags(hashtags: tuple[str, ...], mentions: tuple[str, ...]) -> list[m.Citati
 def _store_citations_and_links(
     session: Session, article_id: int, version_id: int, detection: Detection
 ) -> None:
-    citation_ids: list[int] = []
+    cite_rows = []
     for ordinal, cite in enumerate(detection.citations):
         row = citation_row(cite, ordinal, article_id, version_id)
         row.tags = _tags(cite.hashtags, cite.mentions)
-        session.add(row)
-        session.flush()
-        citation_ids.append(row.id)
+        cite_rows.append(row)
+    citation_ids = articles.add_citations(session, cite_rows)
+    occurrences = []
     seen: set[tuple[int, int, int]] = set()
     for ref in detection.links:
         link_id = upsert_link(session, ref.normalized, link_values(ref))
@@ -204,8 +169,8 @@ def _store_citations_and_links(
         occurrence.link_id = link_id
         occurrence.citation_id = (citation_ids[ref.citation_index]
                                   if ref.citation_index is not None else None)
-        session.add(occurrence)
-    session.flush()
+        occurrences.append(occurrence)
+    rows.add(session, *occurrences)
 
 
 def citation_row(cite: Citation, ordinal: int, article_id: int | None,

@@ -35,8 +35,8 @@ from archiver.config import Settings
 from archiver.detect.links import parse_status_url
 from archiver.net import errors
 from archiver.net.http import Fetch, HttpClient
-from archiver.net.providers import wayback
-from archiver.services import verdicts
+from archiver.providers import wayback
+from archiver.rules import verdicts
 from archiver.services.snapshots import main_text
 from archiver.services.tweets import TweetFetcher
 from archiver.store import leases

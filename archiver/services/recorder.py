@@ -12,11 +12,11 @@ whatever refers to a capture reads its id after that.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from archiver.net.http import Exchange, Fetch
 from archiver.store import models as m
+from archiver.store import rows
 from archiver.store.blobs import BlobStore
+from archiver.store.session import Session
 from archiver.store.warc import WarcRun
 
 
@@ -56,9 +56,9 @@ class Recorder:
 
     def fetch(self, fetch: Fetch, *, blob: tuple[str, int] | None = None) -> list[m.Capture]:
         """Record every hop of a fetch, in order; the last is the final response."""
-        rows = [self.exchange(hop) for hop in fetch.hops]
-        rows.append(self.exchange(fetch.final, blob=blob))
-        return rows
+        captures = [self.exchange(hop) for hop in fetch.hops]
+        captures.append(self.exchange(fetch.final, blob=blob))
+        return captures
 
     def failure(self, url: str, error: str) -> m.Capture:
         """A fetch that produced no response is a fact worth keeping too."""
@@ -69,5 +69,4 @@ class Recorder:
     def store(self, session: Session) -> None:
         """Add every capture recorded so far to ``session``; ids are set after this."""
         fresh = [c for c in self.captures if c.id is None]
-        session.add_all(fresh)
-        session.flush()
+        rows.add(session, *fresh)

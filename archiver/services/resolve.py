@@ -33,24 +33,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
-
 from archiver import crashpoints
 from archiver.config import Settings
 from archiver.detect.links import classify_url, normalize_url, parse_status_url
 from archiver.detect.values import Detection
 from archiver.net.errors import FetchError, reason
 from archiver.net.http import Exchange, HttpClient
-from archiver.net.providers.tweet import Tweet
-from archiver.services import matching
-from archiver.services.archive import citation_row, link_values, occurrence_row, upsert_link
-from archiver.services.matching import VERIFY_FLAGS
+from archiver.providers.tweet import Tweet
+from archiver.rules import matching
+from archiver.rules.matching import VERIFY_FLAGS
+from archiver.services.archive import citation_row, link_values, occurrence_row
 from archiver.services.recorder import Recorder
 from archiver.services.tweets import Answer, TweetFetcher, similarity
+from archiver.store import links as stored_links
 from archiver.store import models as m
+from archiver.store import resolution, rows
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database
+from archiver.store.session import Session
+from archiver.store.upsert import upsert_link
 
 FINAL_TWEET_STATES = frozenset({"available", "deleted", "protected", "suspended", "withheld",
                                 "not_found"})
@@ -149,17 +150,9 @@ class Resolver:
         states = ["pending"] + (["failed", "unresolved"] if retry_failed else [])
         if self.refetch:
             states += ["resolved", "failed", "unresolved", "ambiguous"]
-        stmt = (
-            select(m.Citation)
-            .join(m.Article, m.Article.id == m.Citation.article_id)
-            .where(m.Citation.version_id == m.Article.current_version_id,
-                   m.Citation.resolve_state.in_(states))
-            .order_by(m.Citation.article_id, m.Citation.ordinal)
-        )
-        if article_ids is not None:
-            stmt = stmt.where(m.Citation.article_id.in_(article_ids))
         with self.db.reader() as session:
-            return [self._stored_work(session, c) for c in session.scalars(stmt)]
+            return [self._stored_work(session, c)
+                    for c in resolution.pending_citations(session, states, article_ids)]
 
     def pending_in_documents(self, documents: list[tuple[Detection, int | None]]) -> list[Work]:
         """The citations to resolve in the documents an archive run is storing: those
@@ -168,11 +161,8 @@ class Resolver:
         with self.db.reader() as session:
             for index, (detection, version_id) in enumerate(documents):
                 if version_id is not None:
-                    stmt = (select(m.Citation)
-                            .where(m.Citation.version_id == version_id,
-                                   m.Citation.resolve_state == "pending")
-                            .order_by(m.Citation.ordinal))
-                    work += [self._stored_work(session, c) for c in session.scalars(stmt)]
+                    work += [self._stored_work(session, c)
+                             for c in resolution.pending_in_version(session, version_id)]
                     continue
                 for ordinal, cite in enumerate(detection.citations):
                     links = [(self._link_view(session, ref.normalized, link_values(ref)),
@@ -183,16 +173,13 @@ class Resolver:
         return work
 
     def _stored_work(self, session: Session, citation: m.Citation) -> Work:
-        stmt = (select(m.Link, m.LinkOccurrence)
-                .join(m.LinkOccurrence, m.LinkOccurrence.link_id == m.Link.id)
-                .where(m.LinkOccurrence.citation_id == citation.id)
-                .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start))
-        links = [(self._remember(link), occ) for link, occ in session.execute(stmt)]
+        links = [(self._remember(link), occ)
+                 for link, occ in stored_links.of_citation(session, citation.id)]
         return Work(citation.id, citation, links)
 
     def _link_view(self, session: Session, normalized: str, values: dict[str, object]) -> m.Link:
         if normalized not in self._links_seen:
-            stored = session.scalars(select(m.Link).where(m.Link.normalized == normalized)).first()
+            stored = stored_links.link(session, normalized)
             self._remember(stored or m.Link(normalized=normalized, **values))
         return self._links_seen[normalized]
 
@@ -293,13 +280,8 @@ class Resolver:
             return
         if isinstance(work.key, int):
             with self.db.reader() as session:
-                exists = session.scalars(
-                    select(m.LinkOccurrence.id)
-                    .join(m.Link, m.Link.id == m.LinkOccurrence.link_id)
-                    .where(m.LinkOccurrence.citation_id == work.key,
-                           m.Link.normalized == normalized)).first()
-            if exists is not None:
-                return
+                if stored_links.cites(session, work.key, normalized):
+                    return
         self._expanded.append(_Expanded(work.key, url, normalized, kind, tweet_id, handle,
                                         occurrence.start, occurrence.end,
                                         f"expanded from {occurrence.url}"))
@@ -359,7 +341,7 @@ class Resolver:
     def _stored_tweet(self, tweet_id: str) -> m.Tweet | None:
         if tweet_id not in self._tweets:
             with self.db.reader() as session:
-                stored = session.get(m.Tweet, tweet_id)
+                stored = resolution.tweet(session, tweet_id)
             if stored is None:
                 return None
             self._tweets[tweet_id] = stored
@@ -393,8 +375,7 @@ class Resolver:
         if (tweet_id, item.url) in self._media_done:
             return
         with self.db.reader() as session:
-            row = session.scalars(select(m.Media).where(
-                m.Media.tweet_id == tweet_id, m.Media.url == item.url)).first()
+            row = resolution.media(session, tweet_id, item.url)
         if row is not None and row.sha256 and not self.refetch:
             return
         writer = self.blobs.writer()
@@ -433,10 +414,8 @@ class Resolver:
         A status URL typed in the article is no evidence: twitter.com serves a
         tweet under any handle."""
         assert citation.handle
-        stmt = select(m.Link.handle).where(m.Link.tweet_id == tweet.id,
-                                           m.Link.kind.in_(SHORT_KINDS))
         with self.db.reader() as session:
-            handles = list(session.scalars(stmt))
+            handles = stored_links.handles_naming(session, tweet.id, SHORT_KINDS)
         handles += [link.handle for link in self._links_seen.values()  # this run's, not stored
                     if link.tweet_id == tweet.id and link.kind in SHORT_KINDS]
         if any(matching.same_handle(h, citation.handle) for h in handles):
@@ -483,8 +462,7 @@ class Resolver:
             if diff:
                 changed[normalized] = diff
         names = {*changed, *(h.link for h in self._hops)}
-        links = {link.normalized: link for link in session.scalars(
-            select(m.Link).where(m.Link.normalized.in_(names)))} if names else {}
+        links = stored_links.by_normalized(session, sorted(names))
         for normalized, diff in changed.items():
             if normalized in links:  # only what resolution changed: a check may have run
                 for key, value in diff.items():
@@ -492,38 +470,32 @@ class Resolver:
         for chain in self._hops:
             if chain.link not in links:
                 continue
-            for order, (exchange, capture) in enumerate(chain.hops):
-                session.add(m.RedirectHop(
-                    link_id=links[chain.link].id, resolved_at=chain.resolved_at, hop=order,
-                    url=exchange.url, status=exchange.status, location=exchange.location,
-                    capture_id=capture.id))
+            rows.add(session, *(m.RedirectHop(
+                link_id=links[chain.link].id, resolved_at=chain.resolved_at, hop=order,
+                url=exchange.url, status=exchange.status, location=exchange.location,
+                capture_id=capture.id) for order, (exchange, capture) in enumerate(chain.hops)))
         for expanded in self._expanded:
             self._store_expanded(session, expanded, citations.get(expanded.key))
         for answer, when in self._answers:
-            row = session.get(m.Tweet, answer.tweet.id)
-            if row is None:
-                row = m.Tweet(id=answer.tweet.id)
-                session.add(row)
-            _apply_answer(row, answer, when)
-        session.flush()
+            _apply_answer(resolution.tweet_to_write(session, answer.tweet.id), answer, when)
+        rows.save(session)
         for saved in self._media:
             self._store_media(session, saved)
         for item in self.work:
             row = citations[item.key]
             if row is not None:
                 _copy_changes(item.citation, row)
-        session.flush()
+        rows.save(session)
 
     @staticmethod
     def _citation_row(session: Session, key: CitationKey,
                       versions: dict[int, int]) -> m.Citation | None:
         if isinstance(key, int):
-            return session.get(m.Citation, key)
+            return resolution.citation(session, key)
         index, ordinal = key
         if index not in versions:
             return None
-        return session.scalars(select(m.Citation).where(
-            m.Citation.version_id == versions[index], m.Citation.ordinal == ordinal)).first()
+        return resolution.citation_at(session, versions[index], ordinal)
 
     @staticmethod
     def _store_expanded(session: Session, e: _Expanded, citation: m.Citation | None) -> None:
@@ -533,23 +505,14 @@ class Resolver:
             "url": e.url, "kind": e.kind, "tweet_id": e.tweet_id, "handle": e.handle,
             "domain": (urlsplit(e.normalized).hostname or "").lower() or None,
         })
-        exists = session.scalars(select(m.LinkOccurrence).where(
-            m.LinkOccurrence.version_id == citation.version_id,
-            m.LinkOccurrence.link_id == link_id, m.LinkOccurrence.citation_id == citation.id,
-        )).first()
-        if exists is None:
-            session.add(m.LinkOccurrence(
-                link_id=link_id, article_id=citation.article_id,
-                version_id=citation.version_id, citation_id=citation.id, url=e.url,
-                paragraph=-1, start=e.start, end=e.end, anchor_text=e.anchor_text))
+        stored_links.add_to_citation(session, citation, link_id, m.LinkOccurrence(
+            link_id=link_id, article_id=citation.article_id,
+            version_id=citation.version_id, citation_id=citation.id, url=e.url,
+            paragraph=-1, start=e.start, end=e.end, anchor_text=e.anchor_text))
 
     @staticmethod
     def _store_media(session: Session, saved: _SavedMedia) -> None:
-        row = session.scalars(select(m.Media).where(
-            m.Media.tweet_id == saved.tweet_id, m.Media.url == saved.url)).first()
-        if row is None:
-            row = m.Media(tweet_id=saved.tweet_id, url=saved.url, kind=saved.kind)
-            session.add(row)
+        row = resolution.media_to_write(session, saved.tweet_id, saved.url, saved.kind)
         row.sha256, row.size, row.capture_id = saved.sha256, saved.size, saved.capture.id
         row.width, row.height, row.mime = saved.width, saved.height, saved.mime
 
@@ -579,18 +542,14 @@ def _apply_answer(row: m.Tweet, answer: Answer, when: dt.datetime) -> None:
 
 
 def _columns(row: object) -> dict[str, object]:
-    return {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
+    return rows.columns(row)
 
 
 def _copy_changes(view: m.Citation, row: m.Citation) -> None:
     """Copy onto ``row`` the columns that resolution changed on ``view`` (every
     column of a view that was never stored, but its place in the article)."""
-    state = inspect(view)
-    for attr in state.mapper.column_attrs:
-        if attr.key in FIXED_CITATION_COLUMNS:
-            continue
-        if state.transient or state.attrs[attr.key].history.has_changes():
-            setattr(row, attr.key, getattr(view, attr.key))
+    for key, value in rows.changed_columns(view, FIXED_CITATION_COLUMNS).items():
+        setattr(row, key, value)
 
 
 

@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from archiver import crashpoints
 from archiver.config import Settings
 from archiver.detect.values import Detection
@@ -31,7 +29,6 @@ from archiver.services.archive import (
     ArchiveSummary,
     article_identity,
     content_hash,
-    existing_version,
     raw_hash,
     store_detection,
 )
@@ -39,9 +36,11 @@ from archiver.services.housekeeping import tidy
 from archiver.services.recorder import Recorder
 from archiver.services.resolve import Resolver, ResolveStats
 from archiver.services.sources import Source
-from archiver.store import warcfiles
+from archiver.store import links, rows, warcfiles
+from archiver.store.articles import existing_version
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database
+from archiver.store.session import Session
 from archiver.store.warc import WarcRun
 
 Progress = Callable[[str], None]
@@ -78,7 +77,7 @@ def _commit(db: Database, recorder: Recorder, write: Callable[[Session], None]) 
         recorder.store(session)
         if warc.records:
             warcfiles.register_pending(session, warc.name, warc.records)
-        session.flush()
+        rows.save(session)
         warc.seal()
         crashpoints.reached("run:before_commit")
     warc.committed = True
@@ -151,14 +150,14 @@ def _link_targets(db: Database, documents: list[tuple[Source, Detection]],
                   versions: list[int | None], resolver: Resolver) -> list[str]:
     """The outbound links of the documents that have no copy yet, in order."""
     with db.reader() as session:
-        urls = snap.pending_links(session, [v for v in versions if v is not None])
+        urls = links.pending_snapshots(session, snap.SNAPSHOT_KINDS, [v for v in versions if v is not None])
         for (_, detection), version in zip(documents, versions, strict=True):
             if version is None:
                 urls += [ref.normalized for ref in detection.links
                          if ref.kind in snap.SNAPSHOT_KINDS]
         urls += [url for url, kind in resolver.expanded_links() if kind in snap.SNAPSHOT_KINDS]
         urls = list(dict.fromkeys(urls))
-        done = snap.already_kept(session, urls)
+        done = links.already_kept(session, urls)
     return [url for url in urls if url not in done]
 
 

@@ -20,17 +20,17 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from archiver.detect.decoding import decode
 from archiver.detect.document import main_text as extract_main_text
 from archiver.detect.document import sniff_format
 from archiver.net.errors import FetchError
 from archiver.net.http import Fetch, HttpClient
 from archiver.services.recorder import Recorder
+from archiver.store import links as stored_links
 from archiver.store import models as m
+from archiver.store import rows
 from archiver.store.blobs import BlobStore
+from archiver.store.session import Session
 
 SNAPSHOT_KINDS = ("external", "internal")
 WORKERS = 8
@@ -54,30 +54,6 @@ class Kept:
     resolved_url: str | None = None  # where redirects led (None: no redirect)
     text_sha256: str | None = None
     error: str | None = None  # "cause: message"; None when the copy is good
-
-
-def pending_links(session: Session, version_ids: list[int], refetch: bool = False) -> list[str]:
-    """Normalized URLs of the outbound links of these versions with no copy yet."""
-    if not version_ids:
-        return []
-    stmt = (
-        select(m.Link.normalized, m.Link.snapshot_capture_id)
-        .join(m.LinkOccurrence, m.LinkOccurrence.link_id == m.Link.id)
-        .where(m.LinkOccurrence.version_id.in_(version_ids), m.Link.kind.in_(SNAPSHOT_KINDS))
-        .distinct()
-        .order_by(m.Link.normalized)
-    )
-    return [url for url, capture in session.execute(stmt) if refetch or capture is None]
-
-
-def already_kept(session: Session, urls: list[str]) -> set[str]:
-    """Those of ``urls`` whose link has a copy already."""
-    kept: set[str] = set()
-    for start in range(0, len(urls), 500):
-        part = urls[start:start + 500]
-        kept.update(session.scalars(select(m.Link.normalized).where(
-            m.Link.normalized.in_(part), m.Link.snapshot_capture_id.is_not(None))))
-    return kept
 
 
 def main_text(fetch: Fetch, body: bytes | None = None) -> str | None:
@@ -173,12 +149,7 @@ def _record(url: str, result: Got, recorder: Recorder, stats: SnapshotStats) -> 
 def apply(session: Session, kept: list[Kept]) -> None:
     """Write the copies onto their links, in the run's transaction (captures are
     stored already); only the snapshot columns are touched."""
-    urls = [k.normalized for k in kept]
-    links: dict[str, m.Link] = {}
-    for start in range(0, len(urls), 500):
-        part = urls[start:start + 500]
-        links.update((link.normalized, link) for link in session.scalars(
-            select(m.Link).where(m.Link.normalized.in_(part))))
+    links = stored_links.by_normalized(session, [k.normalized for k in kept])
     for item in kept:
         link = links.get(item.normalized)
         if link is None:
@@ -190,4 +161,4 @@ def apply(session: Session, kept: list[Kept]) -> None:
         if item.text_sha256:
             link.snapshot_text_sha256 = item.text_sha256
         link.snapshot_error = item.error
-    session.flush()
+    rows.save(session)

@@ -16,9 +16,9 @@ from archiver.detect.links import parse_status_url
 from archiver.detect.snowflake import id_range_for_day
 from archiver.net.errors import FetchError
 from archiver.net.http import Fetch, HttpClient
-from archiver.net.providers import fxtwitter, oembed, syndication, wayback
-from archiver.net.providers.tweet import Tweet
-from archiver.services.matching import similarity
+from archiver.providers import fxtwitter, oembed, syndication, wayback
+from archiver.providers.tweet import Tweet
+from archiver.rules.matching import similarity
 from archiver.services.recorder import Recorder
 from archiver.store import models as m
 

@@ -11,7 +11,7 @@ import datetime as dt
 import html
 from typing import Any
 
-from archiver.net.providers import (
+from archiver.providers import (
     from_unix,
     guarded,
     hashtags_in,
@@ -28,7 +28,7 @@ from archiver.net.providers import (
     string,
     unreachable,
 )
-from archiver.net.providers.tweet import MediaItem, Tweet, TweetURL
+from archiver.providers.tweet import MediaItem, Tweet, TweetURL
 
 PROVIDER = "fxtwitter"
 DEFAULT_BASE = "https://api.fxtwitter.com"

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from archiver.detect.entities import hashtags_and_mentions
-from archiver.net.providers.tweet import MEDIA_KINDS, TWEET_STATES, MediaItem, Tweet, TweetURL
+from archiver.providers.tweet import MEDIA_KINDS, TWEET_STATES, MediaItem, Tweet, TweetURL
 
 __all__ = ["MEDIA_KINDS", "TWEET_STATES", "MediaItem", "Tweet", "TweetURL"]
 

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.exceptions import ParserRejectedMarkup
 
-from archiver.net.providers import (
+from archiver.providers import (
     from_unix,
     fxtwitter,
     guarded,
@@ -36,7 +36,7 @@ from archiver.net.providers import (
     unique,
     unreachable,
 )
-from archiver.net.providers.tweet import MediaItem, Tweet, TweetURL
+from archiver.providers.tweet import MediaItem, Tweet, TweetURL
 
 PROVIDER = "wayback"
 DEFAULT_BASE = "https://archive.org"  # Availability API

@@ -14,7 +14,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from archiver.net.providers import (
+from archiver.providers import (
     guarded,
     ident,
     is_json,
@@ -29,7 +29,7 @@ from archiver.net.providers import (
     string,
     unreachable,
 )
-from archiver.net.providers.tweet import MediaItem, Tweet, TweetURL
+from archiver.providers.tweet import MediaItem, Tweet, TweetURL
 
 PROVIDER = "syndication"
 DEFAULT_BASE = "https://cdn.syndication.twimg.com"

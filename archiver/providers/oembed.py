@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.exceptions import ParserRejectedMarkup
 
-from archiver.net.providers import (
+from archiver.providers import (
     guarded,
     is_json,
     load_json,
@@ -28,7 +28,7 @@ from archiver.net.providers import (
     unique,
     unreachable,
 )
-from archiver.net.providers.tweet import Tweet, TweetURL
+from archiver.providers.tweet import Tweet, TweetURL
 
 PROVIDER = "oembed"
 DEFAULT_BASE = "https://publish.twitter.com"
