@@ -42,7 +42,7 @@ from archiver.store.db import (
     prepare,
 )
 from archiver.store.tempfiles import DiskFull
-from archiver.web.command import serve as serve_command
+from archiver.cli_web import serve as serve_command
 
 F = TypeVar("F", bound=Callable[..., Any])
 USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchError, DiskFull)
