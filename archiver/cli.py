@@ -23,6 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from archiver import __version__, render, report_html
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
+from archiver.jobs.command import queue_option
+from archiver.jobs.command import register as register_job_commands
 from archiver.net.errors import FetchError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES
@@ -160,6 +162,7 @@ def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  
               help="keep a copy of every outbound link's target (default: setting with_links)")
 @click.option("--keep-going", is_flag=True,
               help="archive the sources that can be read and report the others")
+@queue_option("archive")
 @format_option
 @click.pass_context
 @user_errors
@@ -372,6 +375,7 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
 @click.option("--article", "articles_", multiple=True, help="article id, URL or source (repeatable)")
 @click.option("--retry-failed", is_flag=True, help="also retry citations that failed or found no tweet")
 @click.option("--refetch", is_flag=True, help="fetch again what is already stored")
+@queue_option("resolve")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.pass_context
@@ -413,6 +417,7 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
 @click.option("--limit", type=click.IntRange(min=1), help="check at most N targets")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
               help="checks at once (each host still gets at most per_host_concurrency)")
+@queue_option("check")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.pass_context
@@ -526,3 +531,4 @@ def db_upgrade(ctx: click.Context, start_over: bool) -> None:
 
 
 main.add_command(serve_command)
+register_job_commands(main)  # worker, jobs (archiver/jobs/command.py)

@@ -51,6 +51,10 @@ class Settings:
     dead_after_failures: int = 3
     dead_after_days: float = 2.0
     check_lease: float = 0.0
+    worker_heartbeat: float = 10.0
+    worker_stalled_after: float = 60.0
+    job_attempts: int = 5
+    job_retry_wait: float = 30.0
 
     @property
     def blob_dir(self) -> Path:
@@ -105,6 +109,11 @@ SETTINGS_HELP: dict[str, str] = {
     "dead_after_days": "check: and over at least this many days",
     "check_lease": "check: seconds a batch's lease lasts between renewals "
     "(0 = sized from the batch's worst case)",
+    "worker_heartbeat": "worker (PostgreSQL): seconds between a worker's heartbeats",
+    "worker_stalled_after": "worker: seconds without a heartbeat after which a worker is "
+    "taken for dead and its running jobs are queued again",
+    "job_attempts": "worker: attempts of a job that fails on the network before it is failed",
+    "job_retry_wait": "worker: seconds before the first retry of a job; doubles each time",
 }
 
 

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from archiver.store.db import Database, alembic_config, current_revision
+from archiver.store.jobs import is_queue_table
 from archiver.store.models import Base
 
 
@@ -14,7 +15,12 @@ def test_upgraded_schema_matches_the_models(db_url):
     db = Database(db_url)
     try:
         with db.engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            # The job queue's tables (PostgreSQL only) are Procrastinate's and ours,
+            # made by their own SQL in 0010_job_queue, not by the models.
+            context = MigrationContext.configure(conn, opts={
+                "include_name": lambda name, kind, parents: not (
+                    kind == "table" and is_queue_table(name))})
+            assert compare_metadata(context, Base.metadata) == []
     finally:
         db.dispose()
 

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol, Self
 from urllib.parse import urljoin, urlsplit
@@ -191,6 +191,19 @@ class _GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = guarded_pool_classes(self._guard)
 
 
+# Slots shared with other processes (the PostgreSQL workers install one, see
+# archiver/jobs/): ``gate(host)`` is held around each fetch, inside this process's
+# own slot, so that N workers together still keep a host to its limit.
+HostGate = Callable[[str], AbstractContextManager[None]]
+_shared_gate: HostGate | None = None
+
+
+def share_host_slots(gate: HostGate | None) -> None:
+    """Hold ``gate(host)`` around every fetch of this process (None: stop)."""
+    global _shared_gate
+    _shared_gate = gate
+
+
 class HttpClient:
     """Fetches under the policy in ``Settings``; thread-safe for concurrent gets."""
 
@@ -237,7 +250,8 @@ class HttpClient:
             if slot is None:
                 slot = threading.BoundedSemaphore(max(self.settings.per_host_concurrency, 1))
                 self._host_slots[host] = slot
-        with slot:
+        gate = _shared_gate
+        with slot, (gate(host) if gate is not None else nullcontext()):
             delay = self.settings.per_host_delay
             if delay > 0:
                 with self._lock:

@@ -170,11 +170,16 @@ def resolve(
     refetch: bool,
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
+    citation_ids: list[int] | None = None,
 ) -> RunResult:
+    """Resolve the pending citations of ``article_ids`` (all when None), or only
+    those of ``citation_ids`` among them (a worker's job: one citation)."""
     with _run(settings, db) as recorder:
         with HttpClient(settings) as client:
             resolver = Resolver(settings, db, recorder.blobs, client, recorder, refetch=refetch)
             work = resolver.pending(article_ids, retry_failed)
+            if citation_ids is not None:
+                work = [item for item in work if item.key in citation_ids]
             if total:
                 total(len(work))
             stats = resolver.run(work, progress)

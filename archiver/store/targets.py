@@ -7,11 +7,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
 from archiver.store.queries import on_domain
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A queued check job's share: links with ids in ``links`` (first, last), and
+    the tweets named; nothing else."""
+
+    links: tuple[int, int] | None = None
+    tweets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,7 @@ class Selection:
     article_id: int | None = None
     domain: str | None = None
     limit: int | None = None
+    batch: Batch | None = None  # a worker's job: only these (see archiver/jobs/)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,9 @@ def link_filter(selection: Selection, now: dt.datetime,
     if selection.article_id is not None:
         conditions.append(m.Link.id.in_(select(m.LinkOccurrence.link_id).where(
             m.LinkOccurrence.article_id == selection.article_id)))
+    if selection.batch is not None:
+        span = selection.batch.links
+        conditions.append(m.Link.id.between(*span) if span else false())
     return conditions
 
 
@@ -68,6 +81,8 @@ def tweet_filter(selection: Selection, now: dt.datetime,
     else:
         conditions.append(or_(m.Tweet.last_checked_at.is_(None),
                               m.Tweet.last_checked_at < started))
+    if selection.batch is not None:
+        conditions.append(m.Tweet.id.in_(selection.batch.tweets))
     return conditions
 
 

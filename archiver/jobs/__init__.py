@@ -1,0 +1,1 @@
+"""The job queue (PostgreSQL): tasks, worker and commands; see app.py."""
