@@ -104,12 +104,21 @@ class _Handler(BaseHTTPRequestHandler):
                 traceback.print_exc()
                 return Response(500, [("content-type", "text/plain")], b"fakeweb error\n")
 
-        fault = web.faults.take(host, self.path)
-        if fault is None:
-            todo = Plan(normal())
-        else:
-            hit.fault = fault.kind
-            todo = plan(fault, req, normal)
+        # Counted from the request read to before the first byte of the answer: a
+        # client holds its slot for the host at least that long, so two requests
+        # counted at once were surely in flight at once (see FakeWeb.peak).
+        web._enter(host)
+        try:
+            if web.hold:
+                time.sleep(web.hold)
+            fault = web.faults.take(host, self.path)
+            if fault is None:
+                todo = Plan(normal())
+            else:
+                hit.fault = fault.kind
+                todo = plan(fault, req, normal)
+        finally:
+            web._leave(host)
         self._deliver(todo, hit)
 
     def _deliver(self, todo: Plan, hit: Hit) -> None:
@@ -264,6 +273,9 @@ class FakeWeb:
         self._stopping = threading.Event()
         self._servers: list[_Server] = []
         self.certs: Certs | None = None
+        self.hold = 0.0  # seconds every request is held before it is answered
+        self._active: dict[str, int] = {}
+        self.peak: dict[str, int] = {}  # most requests in flight at once, per host
 
     def start(self) -> Self:
         page_hosts = {key.split("/", 1)[0] for key in self.data.pages}
@@ -320,6 +332,18 @@ class FakeWeb:
     def clear_hits(self) -> None:
         with self._lock:
             self.hits.clear()
+            self.peak.clear()
+        self.hold = 0.0
+
+    def _enter(self, host: str) -> None:
+        with self._lock:
+            now = self._active.get(host, 0) + 1
+            self._active[host] = now
+            self.peak[host] = max(self.peak.get(host, 0), now)
+
+    def _leave(self, host: str) -> None:
+        with self._lock:
+            self._active[host] -= 1
 
     def hits_for(self, host: str, prefix: str = "") -> list[Hit]:
         """Hits on ``host`` whose path?query starts with ``prefix``."""

@@ -1,0 +1,151 @@
+"""Three workers on one PostgreSQL queue, one killed with SIGKILL mid-run: every job
+ends exactly once and no host is sent more than its limit at once (issue 13)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.cli_helpers import run
+from tests.conftest import backend
+from tests.fakeweb.data import Page
+from tests.runs_helpers import run as run_process
+from tests.runs_helpers import start, wait_for
+
+postgres_only = pytest.mark.skipif(
+    backend() != "postgresql",
+    reason="the job queue is PostgreSQL-only (on SQLite every command runs in-process "
+           "and --queue is refused: test_queue_needs_postgresql)")
+
+HOSTS = [f"site{k}.example" for k in range(6)]
+LIMIT = 3  # per_host_concurrency
+FILES, LINKS_PER_FILE, ARTICLES = 30, 100, 50
+ENV = {"ARCHIVER_PER_HOST_CONCURRENCY": str(LIMIT), "ARCHIVER_PER_HOST_DELAY": "0",
+       "ARCHIVER_RETRIES": "0", "ARCHIVER_RETRY_MAX_WAIT": "0.01",
+       "ARCHIVER_TOTAL_TIMEOUT": "10", "ARCHIVER_WORKER_HEARTBEAT": "0.5",
+       "ARCHIVER_WORKER_STALLED_AFTER": "3", "ARCHIVER_JOB_RETRY_WAIT": "0"}
+
+
+def _page(text_: str) -> bytes:
+    return f"<html><body><article><p>{text_}</p></article></body></html>".encode()
+
+
+def _rows(db_url: str, sql: str) -> list:
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql)))
+    finally:
+        engine.dispose()
+
+
+def _write_archive(folder: Path, fakeweb) -> None:  # type: ignore[no-untyped-def]
+    folder.mkdir()
+    for n in range(FILES):
+        urls = [f"https://{HOSTS[i % len(HOSTS)]}/p/{n}/{i}" for i in range(LINKS_PER_FILE)]
+        for url in urls:
+            fakeweb.data.add_page(Page(url, _page(f"The page at {url}.")))
+        links = "".join(f"<p>Story {n} cites <a href='{u}'>this</a>.</p>" for u in urls)
+        (folder / f"a{n:03d}.html").write_text(
+            f"<html><head><link rel='canonical' href='https://local.example/{n}'></head>"
+            f"<body><article><h1>Local {n}</h1>{links}</article></body></html>")
+        fakeweb.data.add_page(Page(f"https://local.example/{n}", _page(f"Local {n}.")))
+
+
+@postgres_only
+def test_three_workers_one_killed(home, db_url, tmp_path: Path, fakeweb):
+    env = {**fakeweb.env(), **ENV}
+    folder = tmp_path / "articles"
+    _write_archive(folder, fakeweb)
+    news = [f"https://news.example/w/{n}" for n in range(ARTICLES)]
+    for n, url in enumerate(news):
+        fakeweb.data.add_page(Page(url, _page(f"Queued article number {n} says something.")))
+    stored = run(home, db_url, "archive", "--offline", *sorted(map(str, folder.iterdir())),
+                 "--format", "json", env=env)
+    assert stored.exit_code == 0, stored.output
+    links = {row.id for row in _rows(db_url, "SELECT id FROM link")}
+    assert len(links) == FILES * LINKS_PER_FILE + FILES  # and each file's own URL
+
+    queued = run(home, db_url, "check", "--queue", env=env)
+    assert queued.exit_code == 0, queued.output
+    again = run(home, db_url, "check", "--queue", "--format", "json", env=env)
+    assert again.stdout.strip().endswith('"already_queued": 16}')  # deduplicated
+    queued = run(home, db_url, "archive", "--queue", *news, env=env)
+    assert queued.exit_code == 0 and "queued 50 archive job(s)" in queued.output
+
+    fakeweb.clear_hits()
+    fakeweb.hold = 0.005  # each request stays in flight a little: overlaps are seen
+    workers = [start(home, db_url, "worker", "--until-idle", "--concurrency", "2",
+                     "--check-concurrency", "8", env=env) for _ in range(3)]
+    pids = {w.pid: w for w in workers}
+    try:
+        def checking_worker() -> int | None:
+            done = _rows(db_url, "SELECT count(*) FROM link_check")[0][0]
+            held = [r.pid for r in _rows(db_url, "SELECT pid FROM lease_owner")
+                    if r.pid in pids]
+            return held[0] if done >= 300 and held else None
+
+        wait_for(lambda: checking_worker() is not None, "a worker mid-check", 60)
+        victim = pids[checking_worker() or 0]
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(10)
+        for worker in workers:
+            if worker is not victim:
+                out, err = worker.communicate(timeout=80)
+                assert worker.returncode == 0, err
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+        fakeweb.hold = 0.0
+
+    # every link of the round checked exactly once, by whichever worker
+    checks = Counter(r.link_id for r in _rows(db_url, "SELECT link_id FROM link_check"))
+    assert {link: checks.get(link, 0) for link in links} == dict.fromkeys(links, 1)
+    # every queued article stored once
+    titles = Counter(r.url for r in _rows(db_url, "SELECT url FROM article"))
+    assert all(titles[url] == 1 for url in news), titles
+    # nothing left queued or running; the killed worker's job was run again, once
+    states = Counter(r.status for r in _rows(db_url, "SELECT status::text FROM procrastinate_jobs"))
+    assert states == Counter({"succeeded": 16 + ARTICLES})
+    retried = _rows(db_url, "SELECT id FROM procrastinate_jobs WHERE attempts > 1")
+    assert retried, "the killed worker's job was never queued again"
+    # no host was ever asked more than its limit at once, across the three workers
+    assert fakeweb.peak and max(fakeweb.peak.values()) <= LIMIT, fakeweb.peak
+
+
+@postgres_only
+def test_failed_job_shows_its_reason(home, db_url, fakeweb):
+    env = {**fakeweb.env(), **ENV, "ARCHIVER_JOB_ATTEMPTS": "2"}
+    fakeweb.data.add_page(Page("https://news.example/gone", b"no", status=404))
+    fakeweb.fault("news.example", "/down", "reset")
+    queued = run(home, db_url, "archive", "--queue", "https://news.example/gone",
+                 "https://news.example/down", env=env)
+    assert queued.exit_code == 0, queued.output
+    done = run_process(home, db_url, "worker", "--until-idle", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    listed = run(home, db_url, "jobs", "--state", "failed", "--format", "json", env=env)
+    rows = {row["target"]: row for row in json.loads(listed.stdout)}
+    assert rows["https://news.example/gone"]["attempts"] == 1  # a 404: not retried
+    assert rows["https://news.example/gone"]["reason"].endswith("HTTP 404")
+    assert rows["https://news.example/down"]["attempts"] == 2  # the network: retried
+    assert "connection" in rows["https://news.example/down"]["reason"]
+
+
+@pytest.mark.skipif(backend() == "postgresql", reason="SQLite's answer to --queue")
+@pytest.mark.parametrize("args", [("archive", "--queue", "https://news.example/a"),
+                                  ("resolve", "--queue"), ("check", "--queue"),
+                                  ("worker",), ("jobs",)])
+def test_queue_needs_postgresql(home, db_url, args):
+    result = run(home, db_url, *args)
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("archiver: error: ") and "PostgreSQL" in result.output
