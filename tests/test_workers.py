@@ -7,11 +7,13 @@ import json
 import os
 import signal
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.orm import Session
 
+from archiver.store import models as m
+from archiver.store.db import Database
 from tests.cli_helpers import run
 from tests.conftest import backend
 from tests.fakeweb.data import Page
@@ -25,7 +27,7 @@ postgres_only = pytest.mark.skipif(
 
 HOSTS = [f"site{k}.example" for k in range(6)]
 LIMIT = 3  # per_host_concurrency
-FILES, LINKS_PER_FILE, ARTICLES = 30, 100, 50
+LINKS, ARTICLES = 3000, 50
 ENV = {"ARCHIVER_PER_HOST_CONCURRENCY": str(LIMIT), "ARCHIVER_PER_HOST_DELAY": "0",
        "ARCHIVER_RETRIES": "0", "ARCHIVER_RETRY_MAX_WAIT": "0.01",
        "ARCHIVER_TOTAL_TIMEOUT": "10", "ARCHIVER_WORKER_HEARTBEAT": "0.5",
@@ -45,42 +47,44 @@ def _rows(db_url: str, sql: str) -> list:
         engine.dispose()
 
 
-def _write_archive(folder: Path, fakeweb) -> None:  # type: ignore[no-untyped-def]
-    folder.mkdir()
-    for n in range(FILES):
-        urls = [f"https://{HOSTS[i % len(HOSTS)]}/p/{n}/{i}" for i in range(LINKS_PER_FILE)]
-        for url in urls:
-            fakeweb.data.add_page(Page(url, _page(f"The page at {url}.")))
-        links = "".join(f"<p>Story {n} cites <a href='{u}'>this</a>.</p>" for u in urls)
-        (folder / f"a{n:03d}.html").write_text(
-            f"<html><head><link rel='canonical' href='https://local.example/{n}'></head>"
-            f"<body><article><h1>Local {n}</h1>{links}</article></body></html>")
-        fakeweb.data.add_page(Page(f"https://local.example/{n}", _page(f"Local {n}.")))
+def _seed_links(db_url: str, fakeweb, count: int = LINKS) -> set[int]:  # type: ignore[no-untyped-def]
+    """3,000 stored links, never checked, each a live page of the fake web (written
+    straight into the store: archiving 30 articles of 100 links each is tested
+    elsewhere and would take most of this test's time)."""
+    urls = [f"https://{HOSTS[i % len(HOSTS)]}/p/{i}" for i in range(count)]
+    for url in urls:
+        fakeweb.data.add_page(Page(url, _page(f"The page at {url}.")))
+    Database(db_url).dispose()  # the schema, as any first command makes it
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(insert(m.Link), [
+                {"normalized": url, "url": url, "kind": "external",
+                 "domain": url.split("/")[2], "state": "unchecked", "check_streak": 0}
+                for url in urls])
+            return set(session.scalars(select(m.Link.id)))
+    finally:
+        engine.dispose()
 
 
 @postgres_only
-def test_three_workers_one_killed(home, db_url, tmp_path: Path, fakeweb):
+def test_three_workers_one_killed(home, db_url, fakeweb):
     env = {**fakeweb.env(), **ENV}
-    folder = tmp_path / "articles"
-    _write_archive(folder, fakeweb)
+    links = _seed_links(db_url, fakeweb)
     news = [f"https://news.example/w/{n}" for n in range(ARTICLES)]
     for n, url in enumerate(news):
         fakeweb.data.add_page(Page(url, _page(f"Queued article number {n} says something.")))
-    stored = run(home, db_url, "archive", "--offline", *sorted(map(str, folder.iterdir())),
-                 "--format", "json", env=env)
-    assert stored.exit_code == 0, stored.output
-    links = {row.id for row in _rows(db_url, "SELECT id FROM link")}
-    assert len(links) == FILES * LINKS_PER_FILE + FILES  # and each file's own URL
-
+    batches = len({link // 200 for link in links})  # one job per range of 200 link ids
     queued = run(home, db_url, "check", "--queue", env=env)
     assert queued.exit_code == 0, queued.output
+    assert f"queued {batches} check job(s)" in queued.output
     again = run(home, db_url, "check", "--queue", "--format", "json", env=env)
-    assert again.stdout.strip().endswith('"already_queued": 16}')  # deduplicated
+    assert json.loads(again.stdout) == {"queued": 0, "already_queued": batches}
     queued = run(home, db_url, "archive", "--queue", *news, env=env)
     assert queued.exit_code == 0 and "queued 50 archive job(s)" in queued.output
 
     fakeweb.clear_hits()
-    fakeweb.hold = 0.005  # each request stays in flight a little: overlaps are seen
+    fakeweb.hold = 0.002  # each request stays in flight a little: overlaps are seen
     workers = [start(home, db_url, "worker", "--until-idle", "--concurrency", "2",
                      "--check-concurrency", "8", env=env) for _ in range(3)]
     pids = {w.pid: w for w in workers}
@@ -97,7 +101,7 @@ def test_three_workers_one_killed(home, db_url, tmp_path: Path, fakeweb):
         victim.wait(10)
         for worker in workers:
             if worker is not victim:
-                out, err = worker.communicate(timeout=80)
+                _out, err = worker.communicate(timeout=80)
                 assert worker.returncode == 0, err
     finally:
         for worker in workers:
@@ -114,7 +118,7 @@ def test_three_workers_one_killed(home, db_url, tmp_path: Path, fakeweb):
     assert all(titles[url] == 1 for url in news), titles
     # nothing left queued or running; the killed worker's job was run again, once
     states = Counter(r.status for r in _rows(db_url, "SELECT status::text FROM procrastinate_jobs"))
-    assert states == Counter({"succeeded": 16 + ARTICLES})
+    assert states == Counter({"succeeded": batches + ARTICLES})
     retried = _rows(db_url, "SELECT id FROM procrastinate_jobs WHERE attempts > 1")
     assert retried, "the killed worker's job was never queued again"
     # no host was ever asked more than its limit at once, across the three workers
@@ -149,3 +153,27 @@ def test_queue_needs_postgresql(home, db_url, args):
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
     assert result.output.startswith("archiver: error: ") and "PostgreSQL" in result.output
+
+
+@postgres_only
+def test_the_hourly_schedule_queues_the_due_checks(home, db_url, fakeweb):
+    from archiver.config import load_settings
+    from archiver.jobs.app import build_app
+    from archiver.jobs.tasks import SCHEDULE
+
+    env = {**fakeweb.env(), **ENV}
+    links = _seed_links(db_url, fakeweb, count=30)
+    settings = load_settings(database_url=db_url, home=home)
+    db = Database(db_url)
+    try:
+        app = build_app(settings, db, schedule=True)
+        with app.open():  # what the periodic deferrer does each hour
+            app.configure_task(SCHEDULE).defer(timestamp=0)
+    finally:
+        db.dispose()
+    done = run_process(home, db_url, "worker", "--until-idle", "--schedule", env=env)
+    assert done.returncode == 0, done.stderr
+    checks = Counter(r.link_id for r in _rows(db_url, "SELECT link_id FROM link_check"))
+    assert checks == Counter(dict.fromkeys(links, 1))
+    tasks = Counter(r.task_name for r in _rows(db_url, "SELECT task_name FROM procrastinate_jobs"))
+    assert tasks == Counter({SCHEDULE: 1, "archiver.check_batch": 1})

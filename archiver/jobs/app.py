@@ -124,14 +124,15 @@ def build_app(settings: Settings, db: Database, *, check_concurrency: int = 16,
         resolve_citation)
     app.task(name=tasks.CHECK, queue="check", pass_context=True, retry=retry)(check_batch)
 
-    if schedule:
-        def enqueue_due_checks(timestamp: int) -> None:
-            enqueue_checks(app, db, _due_selection())
+    def enqueue_due_checks(timestamp: int = 0) -> dict[str, Any]:
+        outcome = enqueue_checks(app, db, _due_selection())
+        return {"queued": outcome.queued, "already_queued": outcome.already}
 
-        # Every hour on the hour; Procrastinate defers a periodic job once per tick
-        # however many workers run --schedule.
-        app.periodic(cron="0 * * * *", periodic_id="check-due")(
-            app.task(name=tasks.SCHEDULE, queue="check")(enqueue_due_checks))
+    # Registered always (an operator may defer it by hand); periodic with --schedule:
+    # every hour on the hour, deferred once per tick however many workers schedule.
+    scheduled = app.task(name=tasks.SCHEDULE, queue="check")(enqueue_due_checks)
+    if schedule:
+        app.periodic(cron="0 * * * *", periodic_id="check-due")(scheduled)
     return app
 
 

@@ -88,7 +88,7 @@ async def _main(app: Any, db: Database, settings: Settings, options: WorkerOptio
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal, sig)
         running = asyncio.create_task(worker.run(), name="worker")
-        helpers = [asyncio.create_task(_requeue_stalled(app, settings, queues), name="stalled")]
+        helpers = [asyncio.create_task(_requeue_stalled(app, db, settings, queues), name="stalled")]
         if options.until_idle:
             helpers.append(asyncio.create_task(_stop_when_idle(db, queues, worker), name="idle"))
         try:
@@ -102,7 +102,8 @@ async def _main(app: Any, db: Database, settings: Settings, options: WorkerOptio
     return 0
 
 
-async def _requeue_stalled(app: Any, settings: Settings, queues: list[str] | None) -> None:
+async def _requeue_stalled(app: Any, db: Database, settings: Settings,
+                           queues: list[str] | None) -> None:
     """Queue again the running jobs of workers that stopped beating (killed)."""
     from procrastinate import jobs as procrastinate_jobs
 
@@ -122,10 +123,28 @@ async def _requeue_stalled(app: Any, settings: Settings, queues: list[str] | Non
             try:
                 await manager.retry_job(job)
                 log.warning("queued again job %s of a worker that stopped beating", job.id)
-            except Exception as exc:  # noqa: BLE001 - the same work is queued already
-                log.warning("job %s of a dead worker not queued again: %s", job.id, exc)
+            except Exception as exc:  # noqa: BLE001 - another worker was quicker, or ...
+                if not _superseded(exc):
+                    continue  # ... it is still stalled next time: look again then
+                # ... the same work was queued meanwhile (its queueing lock is taken):
+                # that job does it, this one ends, saying why.
                 await manager.finish_job_by_id_async(
                     job.id, procrastinate_jobs.Status.FAILED, delete_job=False)
+                assert job.id is not None
+                await asyncio.to_thread(job_store.record_failure, db, job.id,
+                                        "its worker died; the same work was queued again "
+                                        "meanwhile and that job does it", job.attempts + 1)
+
+
+def _superseded(exc: BaseException) -> bool:
+    from psycopg import errors as pg_errors
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, pg_errors.UniqueViolation):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 async def _stop_when_idle(db: Database, queues: list[str] | None, worker: Any) -> None:
