@@ -666,6 +666,11 @@ TOOLS = ("archiver", "lychee", "linkchecker", "linkchecker-fast", "linkinator",
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["workers"]:  # worker processes on a PostgreSQL queue: benchmarks/workers.py
+        import workers
+
+        return workers.main(argv[1:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--links", type=int, default=10_000)
     ap.add_argument("--hosts", type=int, default=100)

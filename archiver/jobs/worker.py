@@ -6,7 +6,9 @@
   taken over at once by the next run (store/leases.py), and what it had recorded
   is not due any more, so nothing is checked twice and nothing is lost.
 - Politeness across workers: every fetch holds one of its host's slots in
-  PostgreSQL (store/politeness.py) as well as this process's own.
+  PostgreSQL (store/politeness.py) as well as this process's own. A worker
+  needs few connections: procrastinate's pool (concurrency + 3), six for the
+  slots, and per running check job two (its lease owner and its writes).
 - Stopping: SIGTERM or Ctrl-C stops fetching jobs; a running check hands its
   batch back at once (what it checked is kept, the rest freed and the job queued
   again), archive and resolve jobs finish (one article or citation each).
@@ -33,6 +35,7 @@ from archiver.store.db import Database
 from archiver.store.politeness import SharedHostSlots
 
 IDLE_POLL = 0.5  # seconds between looks at the queue when --until-idle
+SLOT_CONNECTIONS = 6  # pooled connections for the per-host slots, whatever the threads
 GRACE = 60.0  # seconds a stopping worker waits for archive/resolve jobs to finish
 log = logging.getLogger("archiver.worker")
 
@@ -53,8 +56,8 @@ def run_worker(settings: Settings, db: Database, options: WorkerOptions) -> int:
                     stopping=stop.is_set, schedule=options.schedule,
                     pool_size=options.concurrency + 3)
     slots = SharedHostSlots(settings.effective_database_url, settings.per_host_concurrency,
-                            settings.per_host_delay,
-                            connections=options.concurrency * options.check_concurrency)
+                            settings.per_host_delay, longest_fetch=settings.total_timeout,
+                            connections=SLOT_CONNECTIONS)
     http.share_host_slots(slots)
     try:
         return asyncio.run(_main(app, db, settings, options, stop))

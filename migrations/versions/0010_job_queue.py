@@ -10,9 +10,9 @@ is the one shipped with the pinned Procrastinate release (pyproject pins the min
 version): moving the pin to a release with new SQL migrations means a new alembic
 revision that runs those files (``procrastinate/sql/migrations/``), in order.
 
-Beside it, two tables of ours: ``archiver_job_failure`` (why a job failed, which
-Procrastinate does not keep) and ``archiver_host_pace`` (when a host may next be
-asked, shared by every worker). On SQLite this revision does nothing: SQLite
+Beside it, tables of ours: ``archiver_job_failure`` (why a job failed, which
+Procrastinate does not keep), ``archiver_host_slot`` and ``archiver_host_pace``
+(per-host politeness shared by every worker, store/politeness.py). On SQLite this revision does nothing: SQLite
 runs every command in-process, without a queue.
 """
 
@@ -35,6 +35,13 @@ CREATE TABLE archiver_job_failure (
 CREATE TABLE archiver_host_pace (
     host text PRIMARY KEY,
     next_start timestamp with time zone NOT NULL
+);
+CREATE TABLE archiver_host_slot (
+    host text NOT NULL,
+    slot integer NOT NULL,
+    holder text,
+    until timestamp with time zone,
+    PRIMARY KEY (host, slot)
 );
 """
 
@@ -87,5 +94,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     _execute_script("DROP TABLE IF EXISTS archiver_job_failure; "
-                    "DROP TABLE IF EXISTS archiver_host_pace;")
+                    "DROP TABLE IF EXISTS archiver_host_pace; "
+                    "DROP TABLE IF EXISTS archiver_host_slot;")
     _execute_script(DROP_PROCRASTINATE)
