@@ -177,3 +177,33 @@ def test_the_hourly_schedule_queues_the_due_checks(home, db_url, fakeweb):
     assert checks == Counter(dict.fromkeys(links, 1))
     tasks = Counter(r.task_name for r in _rows(db_url, "SELECT task_name FROM procrastinate_jobs"))
     assert tasks == Counter({SCHEDULE: 1, "archiver.check_batch": 1})
+
+
+@postgres_only
+def test_sigterm_hands_the_batch_back(home, db_url, fakeweb):
+    env = {**fakeweb.env(), **ENV}
+    links = _seed_links(db_url, fakeweb, count=400)
+    assert run(home, db_url, "check", "--queue", env=env).exit_code == 0
+    fakeweb.hold = 0.05  # slow enough to stop it mid-batch
+    worker = start(home, db_url, "worker", "--concurrency", "1", "--check-concurrency", "2",
+                   env=env)
+    try:
+        wait_for(lambda: _rows(db_url, "SELECT count(*) FROM link_check")[0][0] >= 10,
+                 "some checks recorded", 60)
+        worker.send_signal(signal.SIGTERM)
+        _out, err = worker.communicate(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        fakeweb.hold = 0.0
+    assert worker.returncode == 143, err
+    assert "Traceback" not in err
+    states = Counter(r.status for r in _rows(db_url, "SELECT status::text FROM procrastinate_jobs"))
+    assert "doing" not in states and states["todo"] >= 1  # handed back, not failed
+    assert "failed" not in states
+    assert _rows(db_url, "SELECT count(*) FROM link WHERE lease_owner IS NOT NULL")[0][0] == 0
+    done = run_process(home, db_url, "worker", "--until-idle", env=env)
+    assert done.returncode == 0, done.stderr
+    checks = Counter(r.link_id for r in _rows(db_url, "SELECT link_id FROM link_check"))
+    assert checks == Counter(dict.fromkeys(links, 1))
