@@ -207,3 +207,19 @@ def test_sigterm_hands_the_batch_back(home, db_url, fakeweb):
     assert done.returncode == 0, done.stderr
     checks = Counter(r.link_id for r in _rows(db_url, "SELECT link_id FROM link_check"))
     assert checks == Counter(dict.fromkeys(links, 1))
+
+
+@postgres_only
+def test_resolve_queue_one_job_per_citation(home, db_url, seed_path, fakeweb):
+    from tests.test_resolve import web_env
+
+    env = {**web_env(fakeweb), **ENV}
+    assert run(home, db_url, "archive", "--offline", str(seed_path), env=env).exit_code == 0
+    queued = run(home, db_url, "resolve", "--queue", env=env)
+    assert "queued 4 resolve job(s)" in queued.output, queued.output
+    done = run_process(home, db_url, "worker", "--until-idle", "--queue", "resolve", env=env)
+    assert done.returncode == 0, done.stderr
+    states = Counter(r.resolve_state for r in _rows(db_url, "SELECT resolve_state FROM citation"))
+    assert states == Counter({"resolved": 4})
+    jobs = _rows(db_url, "SELECT status::text, attempts FROM procrastinate_jobs")
+    assert sorted(jobs) == [("succeeded", 1)] * 4
