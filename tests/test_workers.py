@@ -144,15 +144,16 @@ def test_failed_job_shows_its_reason(home, db_url, fakeweb):
     assert "connection" in rows["https://news.example/down"]["reason"]
 
 
-@pytest.mark.skipif(backend() == "postgresql", reason="SQLite's answer to --queue")
 @pytest.mark.parametrize("args", [("archive", "--queue", "https://news.example/a"),
                                   ("resolve", "--queue"), ("check", "--queue"),
                                   ("worker",), ("jobs",)])
-def test_queue_needs_postgresql(home, db_url, args):
-    result = run(home, db_url, *args)
+def test_queue_needs_postgresql(home, tmp_path, args):
+    sqlite = f"sqlite:///{tmp_path / 'archive.sqlite'}"  # on either test database
+    result = run(home, sqlite, *args)
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
     assert result.output.startswith("archiver: error: ") and "PostgreSQL" in result.output
+    assert not (tmp_path / "archive.sqlite").exists()  # refused before anything is made
 
 
 @postgres_only
