@@ -6,7 +6,7 @@
 Starts benchmarks/linkweb.py in its "check" phase (links rotted, slow ones
 included), stores its N links in a fresh PostgreSQL schema, then for each worker
 count W: resets every link to never checked, queues `archiver check --queue`
-(one job per 200 link ids) and times W `archiver worker --until-idle` processes
+(one job per 500 link ids) and times W `archiver worker --until-idle` processes
 until the queue is empty. Prints links per second per W and the ratio to W=1,
 the figure to read (the goal: >= 1.7x from the second worker on 2 cores). Each
 worker runs the same --concurrency and --check-concurrency, so W workers have W

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.orm import Session
 
+from archiver.jobs.tasks import CHECK_SPAN
 from archiver.store import models as m
 from archiver.store.db import Database
 from tests.cli_helpers import run
@@ -74,7 +75,7 @@ def test_three_workers_one_killed(home, db_url, fakeweb):
     news = [f"https://news.example/w/{n}" for n in range(ARTICLES)]
     for n, url in enumerate(news):
         fakeweb.data.add_page(Page(url, _page(f"Queued article number {n} says something.")))
-    batches = len({link // 200 for link in links})  # one job per range of 200 link ids
+    batches = len({link // CHECK_SPAN for link in links})  # one job per range of link ids
     queued = run(home, db_url, "check", "--queue", env=env)
     assert queued.exit_code == 0, queued.output
     assert f"queued {batches} check job(s)" in queued.output

@@ -29,7 +29,7 @@ from archiver.store.db import Database, DatabaseError
 ARCHIVE, RESOLVE, CHECK, SCHEDULE = ("archiver.archive_article", "archiver.resolve_citation",
                                      "archiver.check_batch", "archiver.enqueue_due_checks")
 QUEUES = ("archive", "resolve", "check")
-CHECK_SPAN = 200  # links per check job: an id range this wide
+CHECK_SPAN = 500  # link ids per check job: enough work to outweigh its start (host probes)
 TWEETS_PER_JOB = 50
 TRANSIENT_FETCH = (net_errors.Timeout, net_errors.ConnectFailed, net_errors.DNSFailure)
 
