@@ -15,7 +15,6 @@ once per round (its lease, then its next due time, keep a second check out).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -122,7 +121,3 @@ def failure_reason(exc: BaseException) -> str:
 
 
 RETRYABLE = (Transient, DatabaseError, OperationalError, net_errors.FetchError)
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
