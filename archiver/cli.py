@@ -21,10 +21,11 @@ from rich.progress import Progress
 from sqlalchemy.exc import SQLAlchemyError
 
 from archiver import __version__, render, report_html
+from archiver.cli_jobs import queue_option
+from archiver.cli_jobs import register as register_job_commands
+from archiver.cli_web import serve as serve_command
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
-from archiver.jobs.command import queue_option
-from archiver.jobs.command import register as register_job_commands
 from archiver.net.errors import FetchError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES
@@ -44,7 +45,6 @@ from archiver.store.db import (
     prepare,
 )
 from archiver.store.tempfiles import DiskFull
-from archiver.cli_web import serve as serve_command
 
 F = TypeVar("F", bound=Callable[..., Any])
 USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchError, DiskFull)
@@ -531,4 +531,4 @@ def db_upgrade(ctx: click.Context, start_over: bool) -> None:
 
 
 main.add_command(serve_command)
-register_job_commands(main)  # worker, jobs (archiver/jobs/command.py)
+register_job_commands(main)  # worker, jobs (cli_jobs.py)

@@ -16,8 +16,6 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from archiver.config import Settings
 from archiver.jobs import tasks
 from archiver.store import jobs as job_store
@@ -33,22 +31,9 @@ class QueueUnavailable(DatabaseError):
     """The job queue cannot be used with this database."""
 
 
-def is_postgres(url: str) -> bool:
-    try:
-        return make_url(url).get_backend_name() == "postgresql"
-    except Exception:  # noqa: BLE001 - a bad URL is the database layer's to report
-        return False
-
-
 def require_postgres(settings: Settings, what: str) -> None:
-    if not is_postgres(settings.effective_database_url):
+    if not job_store.is_postgres(settings.effective_database_url):
         raise QueueUnavailable(f"{what} {NEEDS_POSTGRES}")
-
-
-def conninfo(url: str) -> str:
-    """The libpq URL of a SQLAlchemy one (``postgresql+psycopg://`` -> ``postgresql://``),
-    options (e.g. a search_path) included."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _retry_strategy(settings: Settings) -> Any:
@@ -82,7 +67,7 @@ def build_app(settings: Settings, db: Database, *, check_concurrency: int = 16,
 
     require_postgres(settings, "the job queue")
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(
-        conninfo=conninfo(settings.effective_database_url), min_size=1,
+        conninfo=job_store.conninfo(settings.effective_database_url), min_size=1,
         max_size=max(pool_size, 2)))
     retry = _retry_strategy(settings)
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
-
 from archiver.config import Settings
 from archiver.net import errors as net_errors
 from archiver.store import jobs as job_store
@@ -120,4 +118,4 @@ def failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-RETRYABLE = (Transient, DatabaseError, OperationalError, net_errors.FetchError)
+RETRYABLE = (Transient, *job_store.DATABASE_FAILURES, net_errors.FetchError)

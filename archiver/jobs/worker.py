@@ -127,7 +127,7 @@ async def _requeue_stalled(app: Any, db: Database, settings: Settings,
                 await manager.retry_job(job)
                 log.warning("queued again job %s of a worker that stopped beating", job.id)
             except Exception as exc:  # noqa: BLE001 - another worker was quicker, or ...
-                if not _superseded(exc):
+                if not job_store.is_unique_violation(exc):
                     continue  # ... it is still stalled next time: look again then
                 # ... the same work was queued meanwhile (its queueing lock is taken):
                 # that job does it, this one ends, saying why.
@@ -137,17 +137,6 @@ async def _requeue_stalled(app: Any, db: Database, settings: Settings,
                 await asyncio.to_thread(job_store.record_failure, db, job.id,
                                         "its worker died; the same work was queued again "
                                         "meanwhile and that job does it", job.attempts + 1)
-
-
-def _superseded(exc: BaseException) -> bool:
-    from psycopg import errors as pg_errors
-
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, pg_errors.UniqueViolation):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
 
 
 async def _stop_when_idle(db: Database, queues: list[str] | None, worker: Any) -> None:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from archiver.store import models as m
-from archiver.store.db import Database
+from archiver.store.db import Database, DatabaseError
 from archiver.store.targets import Selection, link_filter, tweet_filter
 
 QUEUE_TABLE_PREFIXES = ("procrastinate_", "archiver_job_", "archiver_host_")
@@ -27,6 +29,35 @@ STATES = {"todo": "queued", "doing": "running", "succeeded": "done", "failed": "
 STATE_NAMES = ("queued", "running", "failed", "done", "cancelled", "aborted")
 JOB_FIELDS = ("id", "queue", "task", "state", "attempts", "target", "reason", "updated_at")
 COUNT_FIELDS = ("queue", "queued", "running", "failed", "done", "cancelled", "aborted")
+
+
+# Failures of the database worth another try (a lost connection, a busy server).
+DATABASE_FAILURES: tuple[type[Exception], ...] = (DatabaseError, OperationalError)
+
+
+def is_postgres(url: str) -> bool:
+    try:
+        return make_url(url).get_backend_name() == "postgresql"
+    except Exception:  # noqa: BLE001 - a bad URL is the database layer's to report
+        return False
+
+
+def conninfo(url: str) -> str:
+    """The libpq URL of a SQLAlchemy one (``postgresql+psycopg://`` -> ``postgresql://``),
+    options (e.g. a search_path) included."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a unique index saying no."""
+    from psycopg import errors as pg_errors  # the postgres extra: only workers get here
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, pg_errors.UniqueViolation):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def is_queue_table(name: str) -> bool:

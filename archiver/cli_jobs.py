@@ -2,8 +2,9 @@
 on ``archive``, ``resolve`` and ``check`` (PostgreSQL only; on SQLite every command
 runs in-process and ``--queue`` is refused in one line).
 
-Registered from cli.py with ``register(main)`` and the ``queue_option`` decorator,
-so that cli.py keeps only a line per command. Procrastinate is imported inside the
+Commands at the cli layer (archiver/cli_*.py); registered from cli.py with
+``register(main)`` and the ``queue_option`` decorator, so that cli.py keeps only a
+line per command. The work is in archiver/jobs/ (tasks, worker) and store/jobs.py. Procrastinate is imported inside the
 commands: start-up time of every other command stays as it is.
 """
 
