@@ -369,12 +369,13 @@ _SET_LINK = update(_LINK).where(_LINK.c.id == bindparam("b_id")).values(
 def _write_links(session: Session, findings: list[Finding]) -> None:
     if not findings:
         return
-    session.execute(insert(m.LinkCheck), [
+    conn = session.connection()  # Core, not the ORM's bulk insert: a quarter of the cost
+    conn.execute(insert(m.LinkCheck.__table__), [
         {"link_id": f.target.link_id, "tweet_id": None, "checked_at": f.checked_at,
          "outcome": f.outcome, "status": f.status, "final_url": f.final_url,
          "similarity": f.similarity, "latency_ms": f.latency_ms, "error": f.error}
         for f in findings])
-    session.connection().execute(_SET_LINK, [
+    conn.execute(_SET_LINK, [
         {"b_id": f.target.link_id, "b_streak": f.streak, "b_since": f.failing_since,
          "b_next": f.next_check_at, "b_checked": f.checked_at, "b_state": f.state,
          "b_wayback": f.wayback_url} for f in findings])
