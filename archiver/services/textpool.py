@@ -41,11 +41,11 @@ def _quiet() -> None:
 
 
 def workers() -> int:
-    """Every core: the checking process itself mostly waits on sockets."""
+    """Every core but one, which the checking process itself keeps busy."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        return max(1, len(os.sched_getaffinity(0)) - 1)
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        return max(1, (os.cpu_count() or 1) - 1)
 
 
 class TextPool:
@@ -60,23 +60,24 @@ class TextPool:
         return self._pool is not None
 
     def start(self) -> None:
-        if self._pool is None and self.processes > 1:
+        if self._pool is None and self.processes >= 1:
             self._pool = ProcessPoolExecutor(
                 self.processes, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_quiet)
 
     def main_text(self, fetch: Fetch) -> str | None:
-        body = fetch.body
+        return self.page_text(fetch.body, fetch.content_type, fetch.final_url)
+
+    def page_text(self, body: bytes, content_type: str | None, url: str) -> str | None:
         if not body:
             return None
         pool = self._pool
         if pool is not None:
             try:
-                return pool.submit(page_text, body, fetch.content_type,
-                                   fetch.final_url).result()
+                return pool.submit(page_text, body, content_type, url).result()
             except (BrokenProcessPool, RuntimeError):  # a worker died, or shut down
                 pass
-        return page_text(body, fetch.content_type, fetch.final_url)
+        return page_text(body, content_type, url)
 
     def close(self, *, wait: bool = True) -> None:
         pool, self._pool = self._pool, None
