@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                                              "check", "--all", "--concurrency",
                                              str(args.concurrency), "--format", "json"],
                                env, out, err)
-            summary = json.loads(out.read_text().splitlines()[-1]) if done else {}
+            lines = [ln for ln in out.read_text().splitlines() if ln.startswith("{")]
+            summary = json.loads(lines[-1]) if done and lines else {}
             row = {"links": n, "checked": summary.get("checked"), "seconds": round(run.seconds, 1),
                    "links_per_s": round((summary.get("checked") or 0) / run.seconds),
                    "cpu_ms_per_link": round(1000 * run.tool_cpu / max(summary.get("checked") or 1, 1), 2),
