@@ -675,7 +675,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--links", type=int, default=10_000)
     ap.add_argument("--hosts", type=int, default=100)
     ap.add_argument("--timeout", type=float, default=2.0, help="seconds, for every tool")
-    ap.add_argument("--concurrency", type=int, default=64, help="archiver check --concurrency")
+    ap.add_argument("--concurrency", type=int, default=128,
+                    help="archiver check --concurrency (lychee's default: 128 at once)")
     ap.add_argument("--per-article", type=int, default=100, help="links per article")
     ap.add_argument("--lc-threads", type=int, default=32, help="LinkChecker threads")
     ap.add_argument("--lc-default-links", type=int, default=1000,

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import threading
 
+import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -89,7 +90,11 @@ def break_the_web(web) -> None:  # type: ignore[no-untyped-def]
     web.data.delete_tweet(ds.PASHINYAN_ID)
 
 
-def test_every_outcome_is_classified_and_kept_as_history(home, db_url, seed_path, fakeweb):
+@pytest.mark.parametrize("pages_read", ["inline", "in worker processes"])
+def test_every_outcome_is_classified_and_kept_as_history(home, db_url, seed_path, fakeweb,
+                                                         monkeypatch, pages_read):
+    if pages_read != "inline":  # what a long run does: main texts read on every core
+        monkeypatch.setattr(check_service, "START_FROM", 0)
     serve_story(fakeweb)
     assert run(home, db_url, "archive", "--with-links", STORY, str(seed_path),
                env=env(fakeweb)).exit_code == 0

@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import queue
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
@@ -37,7 +38,7 @@ from archiver.net import errors
 from archiver.net.http import Fetch, HttpClient
 from archiver.providers import wayback
 from archiver.rules import verdicts
-from archiver.services.snapshots import main_text
+from archiver.services.textpool import START_FROM, TextPool
 from archiver.services.tweets import TweetFetcher
 from archiver.store import leases
 from archiver.store.blobs import BlobStore
@@ -47,6 +48,7 @@ from archiver.store.targets import Selection, Target
 __all__ = ["CheckStats", "Checker", "Result", "Selection", "Target", "lease_time", "run"]
 
 MAX_BATCH = 1000
+MAX_MESSAGES = 1000  # failures kept to show (the CLI shows 10): memory flat in the links
 RECORD_EVERY = 64  # results recorded per transaction: what a kill can lose at most
 HEARTBEAT_EVERY = 10.0  # seconds between lease renewals (less for a short lease)
 FETCHES_PER_TARGET = 4  # at most: the host's probe, HEAD, GET, a Wayback lookup
@@ -78,7 +80,7 @@ class CheckStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     states: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
-    messages: list[str] = field(default_factory=list)  # one per target that failed
+    messages: list[str] = field(default_factory=list)  # the first MAX_MESSAGES failures
     dropped: int = 0  # results not written: another run took the lease over
     reclaimed: int = 0  # leases of dead runs taken over
     leased_by_others: int = 0  # selected targets left to other runs holding them
@@ -92,11 +94,14 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class Checker:
-    def __init__(self, settings: Settings, client: HttpClient, blobs: BlobStore) -> None:
+    def __init__(self, settings: Settings, client: HttpClient, blobs: BlobStore,
+                 texts: TextPool | None = None) -> None:
         self.settings = settings
         self.client = client
         self.blobs = blobs
+        self.texts = texts or TextPool(processes=1)
         self._probes: dict[str, verdicts.Probe] = {}
+        self._probe_locks: dict[str, threading.Lock] = {}
         self._probe_lock = threading.Lock()
 
     # -- one target ----------------------------------------------------------
@@ -137,16 +142,22 @@ class Checker:
         with self._probe_lock:
             if key in self._probes:
                 return self._probes[key]
-        missing = f"{key}/{uuid.uuid4().hex}-archiver-probe"
-        try:
-            fetch = self.client.get(missing)
-            probe = verdicts.Probe(fetch.status, fetch.final_url,
-                                   main_text(fetch) if fetch.status < 300 else None,
-                                   redirected=bool(fetch.hops))
-        except errors.FetchError:
-            probe = verdicts.Probe(None, None, None)
-        with self._probe_lock:
-            self._probes.setdefault(key, probe)
+            host_lock = self._probe_locks.setdefault(key, threading.Lock())
+        # One probe per host and run: the other links of the host wait for its answer.
+        with host_lock:
+            with self._probe_lock:
+                if key in self._probes:
+                    return self._probes[key]
+            missing = f"{key}/{uuid.uuid4().hex}-archiver-probe"
+            try:
+                fetch = self.client.get(missing)
+                probe = verdicts.Probe(fetch.status, fetch.final_url,
+                                       self.texts.main_text(fetch) if fetch.status < 300
+                                       else None, redirected=bool(fetch.hops))
+            except errors.FetchError:
+                probe = verdicts.Probe(None, None, None)
+            with self._probe_lock:
+                self._probes[key] = probe
         return probe
 
     def _check_http(self, target: Target) -> Result:
@@ -175,7 +186,8 @@ class Checker:
                      and hashlib.sha256(fetch.body).hexdigest() == target.archived_body_sha)
         if unchanged:  # the very bytes we kept: no need to read the page
             return Result(target, "ok", now, status=status, final_url=final, similarity=1.0)
-        text = main_text(fetch) if need_body and fetch.final.method == "GET" else None
+        text = (self.texts.main_text(fetch) if need_body and fetch.final.method == "GET"
+                else None)
         outcome, score = verdicts.classify_http(
             url=target.url, archived_url=target.archived_url, status=status, final_url=final,
             text=text, probe=probe, archived_text=self._archived_text(target) if compare else None,
@@ -289,6 +301,23 @@ def interleave_hosts(targets: list[Target]) -> list[Target]:
     return out
 
 
+def _done(finished: queue.SimpleQueue[Future[Result]]) -> list[Future[Result]]:
+    """The futures finished since the last call, waiting for one if none has (in
+    short waits, so that Ctrl-C and SIGTERM still get through)."""
+    while True:
+        try:
+            first = finished.get(timeout=0.5)
+            break
+        except queue.Empty:
+            continue
+    done = [first]
+    while True:
+        try:
+            done.append(finished.get_nowait())
+        except queue.Empty:
+            return done
+
+
 def run(
     settings: Settings,
     db: Database,
@@ -338,7 +367,8 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
             stats.outcomes[r.outcome] += 1
             if r.schedule:
                 stats.states[r.schedule.state] += 1
-            if r.error and r.outcome not in ("ok", "redirected"):
+            if (r.error and r.outcome not in ("ok", "redirected")
+                    and len(stats.messages) < MAX_MESSAGES):
                 stats.messages.append(f"{r.target.url}: {r.outcome}: {r.error}")
 
     def take(room: int) -> list[Target]:
@@ -350,9 +380,13 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                                  f"({whose})")
         return got.targets
 
+    texts = TextPool()
     with HttpClient(settings) as client, ThreadPoolExecutor(max_workers=concurrency) as pool:
-        checker = Checker(settings, client, BlobStore(settings.blob_dir))
+        checker = Checker(settings, client, BlobStore(settings.blob_dir), texts)
         inflight: dict[Future[Result], Target] = {}
+        # Finished futures arrive here: wait(FIRST_COMPLETED) over every future in
+        # flight locked them all at each turn (17 % of the GIL at 10,000 links).
+        finished: queue.SimpleQueue[Future[Result]] = queue.SimpleQueue()
         pending: list[Result] = []
         claimed, exhausted = 0, False
         try:
@@ -369,14 +403,17 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                     busy = {_key(t) for t in inflight.values()} | {_key(r.target) for r in pending}
                     targets = [t for t in targets if _key(t) not in busy]
                     claimed += len(targets)
+                    if claimed >= START_FROM:
+                        texts.start()  # pages enough to be worth other cores
                     if targets:
                         crashpoints.reached("check:claimed")
                     for target in interleave_hosts(targets):
-                        inflight[pool.submit(checker.check, target)] = target
+                        future = pool.submit(checker.check, target)
+                        inflight[future] = target
+                        future.add_done_callback(finished.put)
                 if not inflight:
                     break
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for future in done:
+                for future in _done(finished):
                     del inflight[future]
                     pending.append(future.result())
                     if inflight:  # some done, others still in flight
@@ -387,10 +424,12 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                     tally(pending)
                     pending = []
             tally(pending)
+            texts.close()
         except BaseException:
             # Ctrl-C, SIGTERM (the CLI turns it into an exception) or a failure: keep
             # what is done, free the rest for the next run, and do not wait for it.
             pool.shutdown(wait=False, cancel_futures=True)
+            texts.close(wait=False)
             finished = [f for f in inflight if f.done() and not f.cancelled()
                         and f.exception() is None]
             pending += [f.result() for f in finished]

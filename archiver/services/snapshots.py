@@ -26,6 +26,7 @@ from archiver.detect.document import sniff_format
 from archiver.net.errors import FetchError
 from archiver.net.http import Fetch, HttpClient
 from archiver.services.recorder import Recorder
+from archiver.services.textpool import START_FROM, TextPool
 from archiver.store import links as stored_links
 from archiver.store import models as m
 from archiver.store import rows
@@ -76,11 +77,14 @@ def _kept_text(blobs: BlobStore, fetch: Fetch, sha: str) -> str | None:
     return main_text(fetch, blobs.read(sha))
 
 
-Got = tuple[Fetch, tuple[str, int] | None] | FetchError
+Got = tuple[Fetch, tuple[str, int] | None, str | None] | FetchError
 
 
-def _fetch(client: HttpClient, blobs: BlobStore, url: str) -> Got:
-    """Fetch with the body streamed into a blob (2xx) or kept small in memory."""
+def _fetch(client: HttpClient, blobs: BlobStore, url: str,
+           texts: TextPool | None = None) -> Got:
+    """Fetch with the body streamed into a blob (2xx) or kept small in memory;
+    with ``texts``, the kept page's main text is read here too (in its process
+    pool), not on the recording thread."""
     writer = blobs.writer()
     try:
         fetch = client.get(url, sink=writer)
@@ -91,9 +95,20 @@ def _fetch(client: HttpClient, blobs: BlobStore, url: str) -> Got:
         writer.abort()
         raise
     if fetch.final.body is None:  # the body went to the writer
-        return fetch, writer.commit()
+        blob = writer.commit()
+        text = None
+        if texts is not None and fetch.status < 400:
+            text = _pooled_text(texts, blobs, fetch, blob[0])
+        return fetch, blob, text
     writer.abort()
-    return fetch, None
+    return fetch, None, None
+
+
+def _pooled_text(texts: TextPool, blobs: BlobStore, fetch: Fetch, sha: str) -> str | None:
+    ctype = (fetch.content_type or "").split(";")[0].strip().lower()
+    if ctype and not ctype.startswith(_TEXT_TYPES):
+        return None
+    return texts.page_text(blobs.read(sha), fetch.content_type, fetch.final_url)
 
 
 def snapshot(
@@ -106,12 +121,17 @@ def snapshot(
     kept: list[Kept] = []
     todo = deque(urls)
     running: deque[tuple[str, Future[Got]]] = deque()
+    # Many pages: read their main texts on every core, beside the fetching.
+    texts = TextPool() if len(urls) >= START_FROM else None
+    if texts is not None:
+        texts.start()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         try:
             while todo or running:
                 while todo and len(running) < WORKERS + AHEAD:
                     url = todo.popleft()
-                    running.append((url, pool.submit(_fetch, client, recorder.blobs, url)))
+                    running.append((url, pool.submit(_fetch, client, recorder.blobs, url,
+                                                     texts)))
                 url, future = running.popleft()
                 result = future.result()
                 if progress:
@@ -120,7 +140,11 @@ def snapshot(
         except BaseException:
             for _, future in running:
                 future.cancel()
+            if texts is not None:
+                texts.close(wait=False)
             raise
+    if texts is not None:
+        texts.close()
     return kept, stats
 
 
@@ -131,7 +155,7 @@ def _record(url: str, result: Got, recorder: Recorder, stats: SnapshotStats) -> 
         stats.failed += 1
         stats.messages.append(str(result))
         return Kept(url, error=f"{result.cause}: {result.message}")
-    fetch, blob = result
+    fetch, blob, read = result
     capture = recorder.fetch(fetch, blob=blob)[-1]
     item = Kept(url, capture=capture, resolved_url=fetch.final_url if fetch.hops else None)
     if fetch.status >= 400:
@@ -139,7 +163,7 @@ def _record(url: str, result: Got, recorder: Recorder, stats: SnapshotStats) -> 
         stats.failed += 1
         stats.messages.append(f"{url}: HTTP {fetch.status}")
         return item
-    text = _kept_text(recorder.blobs, fetch, capture.sha256 or "")
+    text = read if read is not None else _kept_text(recorder.blobs, fetch, capture.sha256 or "")
     if text:
         item.text_sha256, _ = recorder.blobs.put(text.encode("utf-8"))
     stats.saved += 1
