@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
-import json
-import os
 import signal
 import sys
 import threading
@@ -26,6 +23,7 @@ from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
+from archiver.errors import ArchiverError
 from archiver.net.errors import FetchError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES
@@ -47,7 +45,8 @@ from archiver.store.db import (
 from archiver.store.tempfiles import DiskFull
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchError, DiskFull)
+USER_ERRORS = (ArchiverError, SourceError, DatabaseError, ConfigError, queries.NotFound,
+               FetchError, DiskFull)
 err = Console(stderr=True)
 
 
@@ -113,11 +112,7 @@ def _database(ctx: click.Context) -> Database:
     return ctx.obj["db"]  # type: ignore[no-any-return]
 
 
-def format_option(func: F) -> F:
-    return click.option(
-        "--format", "fmt", type=click.Choice(render.FORMATS), default="table",
-        show_default=True, help="table for people; json, jsonl or csv for programs",
-    )(func)
+format_option = render.output_options()  # the shared --format; see render.output_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -239,25 +234,29 @@ def _redact(url: str) -> str:
         return url
 
 
+DETECTION_FIELDS = ("source", "title", "language", "format", "canonical_url", "authors",
+                    "published", "citations", "links")
+
+
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="json prints one JSON object per source (JSON Lines)")
+@format_option
 @click.pass_context
 @user_errors
 def detect(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
-    """Detect citations and links without storing anything."""
+    """Detect citations and links without storing anything (one row per source)."""
     settings = _settings(ctx)
-    for given in sources:
-        result = render.detection_dict(given, detect_source(read_source(given, settings)))
-        if fmt == "json":
-            render.print_json_line(result)
-        else:
-            render.output_rows(
-                result["citations"], "table",
-                fields=("kind", "handle", "date", "tweet_id", "text", "links"),
-                title=f"{given}: {result['title'] or ''} [{result['language'] or '?'}]",
-            )
+    detections = (render.detection_dict(given, detect_source(read_source(given, settings)))
+                  for given in sources)
+    if fmt != "table":
+        render.output_rows(detections, fmt, fields=DETECTION_FIELDS)
+        return
+    for result in detections:
+        render.output_rows(
+            result["citations"], "table",
+            fields=("kind", "handle", "date", "tweet_id", "text", "links"),
+            title=f"{result['source']}: {result['title'] or ''} [{result['language'] or '?'}]",
+        )
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -348,18 +347,20 @@ def tweets(ctx: click.Context, handle: str | None, state: str | None, article: s
                        table_fields=tweet_queries.TABLE_FIELDS, title=f"{len(rows)} tweet(s)")
 
 
+SHOW_FIELDS = (*queries.ARTICLE_FIELDS, "paragraphs", "citation_list")
+
+
 @main.command()
 @click.argument("article")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@render.output_options(extra_formats=("text",))
 @click.pass_context
 @user_errors
 def show(ctx: click.Context, article: str, fmt: str) -> None:
-    """Show an article's text with its citations marked."""
+    """Show an article's text with its citations marked (table or text: the same view)."""
     with _database(ctx).reader() as session:
         detail = queries.article_detail(session, article)
-    if fmt == "json":
-        render.print_json_line(detail)
+    if fmt not in ("table", "text"):
+        render.output_rows([detail], fmt, fields=SHOW_FIELDS)
         return
     console = render.console_for(sys.stdout)
     console.print(f"[bold]{detail['title'] or detail['identity']}[/bold]", highlight=False)
@@ -376,8 +377,7 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
 @click.option("--retry-failed", is_flag=True, help="also retry citations that failed or found no tweet")
 @click.option("--refetch", is_flag=True, help="fetch again what is already stored")
 @queue_option("resolve")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option
 @click.pass_context
 @user_errors
 def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, refetch: bool,
@@ -392,20 +392,27 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
     with _progress("resolving") as (advance, total):
         result = runs.resolve(settings, db, article_ids=ids, retry_failed=retry_failed,
                               refetch=refetch, progress=advance, total=total)
-    if fmt == "json":
-        stats = result.stats
-        assert stats is not None
-        render.print_json_line({
-            "citations": stats.citations, "resolved": stats.resolved,
-            "unresolved": stats.unresolved, "ambiguous": stats.ambiguous,
-            "failed": stats.failed,
-            "tweets": dict(stats.tweets),
-            "media_saved": stats.media_saved, "bytes_saved": stats.bytes_saved,
-            "links_expanded": stats.links_expanded, "failures": dict(stats.failures),
-            "problems": list(dict.fromkeys(stats.messages)), "warc": result.warc,
-        })
-    else:
+    if fmt == "table":
         render.resolve_report(result)
+        return
+    stats = result.stats
+    assert stats is not None
+    summary = {
+        "citations": stats.citations, "resolved": stats.resolved,
+        "unresolved": stats.unresolved, "ambiguous": stats.ambiguous,
+        "failed": stats.failed,
+        "tweets": dict(stats.tweets),
+        "media_saved": stats.media_saved, "bytes_saved": stats.bytes_saved,
+        "links_expanded": stats.links_expanded, "failures": dict(stats.failures),
+        "problems": list(dict.fromkeys(stats.messages)), "warc": result.warc,
+    }
+    render.output_rows([summary], fmt, fields=RESOLVE_FIELDS)
+
+
+RESOLVE_FIELDS = ("citations", "resolved", "unresolved", "ambiguous", "failed", "tweets",
+                  "media_saved", "bytes_saved", "links_expanded", "failures", "problems", "warc")
+CHECK_FIELDS = ("checked", "outcomes", "states", "seconds", "leased_by_others", "reclaimed",
+                "dropped")
 
 
 @main.command()
@@ -418,8 +425,7 @@ def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, 
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
               help="checks at once (each host still gets at most per_host_concurrency)")
 @queue_option("check")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option
 @click.pass_context
 @user_errors
 def check(ctx: click.Context, mode: str, article: str | None, domain: str | None,
@@ -444,11 +450,12 @@ def check(ctx: click.Context, mode: str, article: str | None, domain: str | None
         sys.exit(143 if isinstance(stop, Terminated) else 130)
     for notice in stats.notices:
         click.echo(f"archiver: {notice}", err=True)
-    if fmt == "json":
-        render.print_json_line({"checked": stats.checked, "outcomes": dict(stats.outcomes),
-                                "states": dict(stats.states), "seconds": stats.seconds,
-                                "leased_by_others": stats.leased_by_others,
-                                "reclaimed": stats.reclaimed, "dropped": stats.dropped})
+    if fmt != "table":
+        render.output_rows([{"checked": stats.checked, "outcomes": dict(stats.outcomes),
+                             "states": dict(stats.states), "seconds": stats.seconds,
+                             "leased_by_others": stats.leased_by_others,
+                             "reclaimed": stats.reclaimed, "dropped": stats.dropped}],
+                           fmt, fields=CHECK_FIELDS)
         return
     rows = [{"outcome": k, "count": v} for k, v in sorted(stats.outcomes.items())]
     render.output_rows(rows, "table", fields=("outcome", "count"),
@@ -460,49 +467,38 @@ def check(ctx: click.Context, mode: str, article: str | None, domain: str | None
 @main.command()
 @click.option("--article", help="only this article (id, URL or source)")
 @click.option("--since", help="only articles published (or archived) on or after YYYY-MM-DD")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]),
-              default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="write to this file instead of standard output")
+@render.output_options(extra_formats=("html",), output=True)
 @click.pass_context
 @user_errors
 def report(ctx: click.Context, article: str | None, since: str | None, fmt: str,
-           output: str | None) -> None:
-    """How much of what the articles cite is alive, moved, dead, hidden or drifted."""
+           output: Path | None) -> None:
+    """How much of what the articles cite is alive, moved, dead, hidden or drifted.
+
+    json and jsonl hold the whole report as one row; csv is one row per article."""
     since_d = _date(since)
     with _database(ctx).reader() as session:
         data = report_service.build(session, article=article, since=since_d)
-    out = io.StringIO() if output else sys.stdout
-    if fmt == "json":
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    elif fmt == "html":
-        out.write(report_html.render(data))
-    elif fmt == "csv":
-        rows = [{"article_id": a["article_id"], "title": a["title"], "url": a["url"],
-                 "published": a["published"], "age": a["age"],
-                 **{f"links_{c}": a["links"][c] for c in report_service.CATEGORIES},
-                 **{f"citations_{c}": a["citations"][c] for c in report_service.CATEGORIES}}
-                for a in data["by_article"]]
-        fields = ["article_id", "title", "url", "published", "age",
-                  *(f"links_{c}" for c in report_service.CATEGORIES),
-                  *(f"citations_{c}" for c in report_service.CATEGORIES)]
-        render.output_rows(rows, "csv", fields=fields, out=out)
-    else:
-        render.report_tables(data, out)
-    if output:  # written only once the whole report is rendered
-        _write_whole(Path(output), out.getvalue())  # type: ignore[attr-defined]
+    with render.open_output(output) as out:  # a file is renamed into place once complete
+        if fmt in ("json", "jsonl"):
+            render.output_rows([data], fmt, fields=REPORT_FIELDS, out=out)
+        elif fmt == "html":
+            out.write(report_html.render(data))
+        elif fmt == "csv":
+            cats = report_service.CATEGORIES
+            rows = ({"article_id": a["article_id"], "title": a["title"], "url": a["url"],
+                     "published": a["published"], "age": a["age"],
+                     **{f"links_{c}": a["links"][c] for c in cats},
+                     **{f"citations_{c}": a["citations"][c] for c in cats}}
+                    for a in data["by_article"])
+            fields = ["article_id", "title", "url", "published", "age",
+                      *(f"links_{c}" for c in cats), *(f"citations_{c}" for c in cats)]
+            render.output_rows(rows, "csv", fields=fields, out=out)
+        else:
+            render.report_tables(data, out)
 
 
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``path`` all at once (a temporary file renamed), or fail in one line."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail(f"{path}: cannot write: {exc.strerror or exc}")
+REPORT_FIELDS = ("generated_at", "categories", "totals", "by_article", "by_domain", "by_age",
+                 "items", "timeline")
 
 
 @main.group()

@@ -8,20 +8,50 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+import click
 
-from archiver.detect.values import Citation, Detection, LinkRef
-from archiver.services.report import ITEM_FIELDS
-from archiver.services.runs import RunResult
+from archiver.errors import OutputError
 
+if TYPE_CHECKING:  # rich and the services are imported when something is drawn
+    from rich.console import Console
+
+    from archiver.detect.values import Citation, Detection, LinkRef
+    from archiver.services.runs import RunResult
+
+F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "jsonl", "csv")
+FORMAT_HELP = ("table for people; json (one array), jsonl (one object a line) or csv "
+               "for programs")
 WIDE_COLUMNS = frozenset({"text", "title", "handles", "identity", "source", "links", "url"})
+Row = Mapping[str, Any]
+
+
+def output_options(*, extra_formats: Sequence[str] = (), output: bool = False,
+                   default: str = "table") -> Callable[[F], F]:
+    """The output options every data-printing command shares (as sqlite-utils'
+    ``output_options``): ``--format table|json|jsonl|csv`` as ``fmt``, plus
+    ``extra_formats`` a command draws itself (``report``'s html), and with
+    ``output`` an ``-o/--output FILE`` written whole (see ``open_output``)."""
+    choices = (*FORMATS, *extra_formats)
+
+    def decorate(func: F) -> F:
+        if output:
+            func = click.option(
+                "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                help="write to this file (all at once, when complete) instead of "
+                     "standard output")(func)
+        return click.option(
+            "--format", "fmt", type=click.Choice(choices), default=default,
+            show_default=True, help=FORMAT_HELP)(func)
+
+    return decorate
 
 
 def _cell(value: Any) -> str:
@@ -37,41 +67,92 @@ def _cell(value: Any) -> str:
 
 
 def output_rows(
-    rows: Sequence[dict[str, Any]],
+    rows: Iterable[Row],
     fmt: str,
     *,
     fields: Sequence[str],
     table_fields: Sequence[str] | None = None,
-    title: str | None = None,
+    title: str | Callable[[int], str] | None = None,
     out: TextIO | None = None,
-) -> None:
+) -> int:
+    """Write ``rows`` (each a mapping with at least ``fields``) as ``fmt``; the
+    one renderer of every command. json is always one array, jsonl one object a
+    line, csv a header then a line a row; those three stream, row by row. A table
+    is drawn once all rows are in (``title`` may be a function of their count).
+    Returns the number of rows written."""
     out = out or sys.stdout
     if fmt == "json":
-        json.dump([{k: r.get(k) for k in fields} for r in rows], out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    elif fmt == "jsonl":
+        count = 0
+        out.write("[")
+        for row in rows:
+            out.write(",\n " if count else "\n ")
+            out.write(json.dumps({k: row.get(k) for k in fields}, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    if fmt == "jsonl":
+        count = 0
         for row in rows:
             out.write(json.dumps({k: row.get(k) for k in fields}, ensure_ascii=False) + "\n")
-    elif fmt == "csv":
+            count += 1
+        return count
+    if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(fields)
+        count = 0
         for row in rows:
             writer.writerow([_cell(row.get(k)) for k in fields])
-    else:
-        columns = list(table_fields or fields)
-        table = Table(title=title, show_lines=False)
-        for name in columns:
-            if name in WIDE_COLUMNS:
-                table.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1, max_width=60)
-            else:
-                table.add_column(name, no_wrap=True, min_width=len(name))
-        for row in rows:
-            table.add_row(*(_short(name, row.get(name)) for name in columns))
-        console_for(out).print(table)
+            count += 1
+        return count
+    if fmt != "table":
+        raise ValueError(f"output_rows cannot write {fmt!r}")
+    from rich.table import Table
+
+    materialized = list(rows)
+    heading = title(len(materialized)) if callable(title) else title
+    columns = list(table_fields or fields)
+    table = Table(title=heading, show_lines=False)
+    for name in columns:
+        if name in WIDE_COLUMNS:
+            table.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1, max_width=60)
+        else:
+            table.add_column(name, no_wrap=True, min_width=len(name))
+    for row in materialized:
+        table.add_row(*(_short(name, row.get(name)) for name in columns))
+    console_for(out).print(table)
+    return len(materialized)
+
+
+@contextmanager
+def open_output(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or ``path`` written all at once: into a temporary file
+    beside it, renamed over it only when the block ends without an error, so a
+    failed run leaves no half-written file. A folder that is missing or not
+    writable is one ``OutputError`` naming the path."""
+    if path is None:
+        yield sys.stdout
+        return
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        file = tmp.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with file:
+            yield file
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def console_for(out: TextIO) -> Console:
     """A console for ``out``; pipes and files get a wide one so tables stay readable."""
+    from rich.console import Console
+
     is_tty = hasattr(out, "isatty") and out.isatty()
     return Console(file=out, width=None if is_tty else 160)
 
@@ -83,14 +164,12 @@ def _short(name: str, value: Any) -> str:
     return text
 
 
-def print_json_line(obj: dict[str, Any], out: TextIO | None = None) -> None:
-    (out or sys.stdout).write(json.dumps(obj, ensure_ascii=False) + "\n")
-
-
 def article_text(
     paragraphs: Sequence[str], citations: Iterable[dict[str, Any]], console: Console
 ) -> None:
     """The article's paragraphs with each citation's lines marked in the margin."""
+    from rich.text import Text
+
     marks: dict[int, str] = {}
     for number, cite in enumerate(citations, start=1):
         pos = cite["position"]
@@ -185,6 +264,8 @@ def report_tables(data: dict[str, Any], out: Any) -> None:
     output_rows(data["by_domain"][:20], "table", fields=("domain", *cats),
                        title="by domain", out=out)
     output_rows(data["by_age"], "table", fields=("age", *cats), title="by age", out=out)
+    from archiver.services.report import ITEM_FIELDS
+
     output_rows(data["items"], "table",
                        fields=ITEM_FIELDS,
                        table_fields=("article_id", "what", "url", "state", "our_copy_at",

@@ -6,7 +6,7 @@
    "archive" phase, writes articles of 100 links each, archives them with
    `archiver archive --with-links` (the copies drift is measured against), then flips
    the web to its "check" phase (links rot; drifted pages get new text);
-2. times `archiver check --all --concurrency 64 --format json` and reads every link's
+2. times `archiver check --all --concurrency 64 --format jsonl` and reads every link's
    outcome from `archiver links --format json`;
 3. times lychee 0.24 on the page that lists every link (`--timeout T --max-retries 0
    --format json -v`: -v makes the JSON list the links that passed, too);
@@ -372,7 +372,7 @@ def run_archiver(web: Web, home: Path, workdir: Path, timeout: float, concurrenc
     run = Run("archiver check")
     env = archiver_env(timeout)
     cmd = [*archiver_cmd(), "--home", str(home), "check", "--all", "--concurrency",
-           str(concurrency), "--format", "json"]
+           str(concurrency), "--format", "jsonl"]
     if py_spy:
         cmd = [py_spy, "record", "--subprocesses", "--rate", "50", "--format", "speedscope",
                "-o", str(workdir / "check.speedscope.json"), "--", *cmd]

@@ -110,7 +110,7 @@ def test_csv_and_table_output(home, db_url, seed_path):
 
 
 def test_detect_prints_json_lines_and_stores_nothing(home, db_url, seed_path, tmp_path):
-    result = run(home, db_url, "detect", str(seed_path), str(seed_path), "--format", "json")
+    result = run(home, db_url, "detect", str(seed_path), str(seed_path), "--format", "jsonl")
     assert result.exit_code == 0
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 2
@@ -137,6 +137,6 @@ def test_windows_1252_bytes_are_decoded(home, db_url, tmp_path: Path):
             "Quote with an \u00e9 accent #tag pic.twitter.com/AbCdEf1234\n"
             "\u2014 Zo\u00eb (@zoe) October 1, 2020\n")
     page.write_bytes(text.encode("cp1252"))
-    cites = json.loads(run(home, db_url, "detect", str(page), "--format", "json").stdout)
+    [cites] = json.loads(run(home, db_url, "detect", str(page), "--format", "json").stdout)
     assert cites["citations"][0]["author_name"] == "Zo\u00eb"
     assert "\u00e9 accent" in cites["citations"][0]["text"]

@@ -98,12 +98,12 @@ def test_every_outcome_is_classified_and_kept_as_history(home, db_url, seed_path
     serve_story(fakeweb)
     assert run(home, db_url, "archive", "--with-links", STORY, str(seed_path),
                env=env(fakeweb)).exit_code == 0
-    first = run(home, db_url, "check", "--all", "--format", "json", env=env(fakeweb))
+    first = run(home, db_url, "check", "--all", "--format", "jsonl", env=env(fakeweb))
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)["outcomes"] == {"ok": json.loads(first.stdout)["checked"]}
 
     break_the_web(fakeweb)
-    second = json.loads(run(home, db_url, "check", "--all", "--format", "json",
+    second = json.loads(run(home, db_url, "check", "--all", "--format", "jsonl",
                             env=env(fakeweb)).stdout)
     got = outcomes(home, db_url)
     assert got[TARGETS["fine"]] == "ok"
@@ -151,7 +151,7 @@ def test_dead_only_after_failures_spread_over_days(home, db_url, fakeweb):
         assert states(home, db_url)[TARGETS["gone"]] == ("dead" if round_ == 2 else "failing")
     engine.dispose()
     assert states(home, db_url)[TARGETS["broken"]] == "failing"  # 5xx is never death
-    [gone] = [link for link in run_json(home, db_url, "report", "--format", "json")["items"]
+    [gone] = [link for link in run_json(home, db_url, "report")[0]["items"]
               if link["url"] == TARGETS["gone"]]
     assert gone["state"] == "dead"
     assert gone["wayback_url"].endswith("/web/20240501120000/" + TARGETS["gone"])
@@ -160,13 +160,13 @@ def test_dead_only_after_failures_spread_over_days(home, db_url, fakeweb):
 def test_due_checks_nothing_that_is_not_due(home, db_url, fakeweb):
     serve_story(fakeweb)
     run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
-    first = json.loads(run(home, db_url, "check", "--format", "json", env=env(fakeweb)).stdout)
+    first = json.loads(run(home, db_url, "check", "--format", "jsonl", env=env(fakeweb)).stdout)
     assert first["checked"] == len(TARGETS) + 1  # the story's links and the story itself
     fakeweb.clear_hits()
-    again = json.loads(run(home, db_url, "check", "--due", "--format", "json",
+    again = json.loads(run(home, db_url, "check", "--due", "--format", "jsonl",
                            env=env(fakeweb)).stdout)
     assert again["checked"] == 0 and fakeweb.hits == []
-    limited = json.loads(run(home, db_url, "check", "--all", "--limit", "3", "--format", "json",
+    limited = json.loads(run(home, db_url, "check", "--all", "--limit", "3", "--format", "jsonl",
                              env=env(fakeweb)).stdout)
     assert limited["checked"] == 3
 
@@ -201,7 +201,7 @@ def test_report_shows_rot_and_the_copies_we_kept(home, db_url, seed_path, fakewe
     run(home, db_url, "check", "--all", env=env(fakeweb))
     break_the_web(fakeweb)
     run(home, db_url, "check", "--all", env=env(fakeweb))
-    data = json.loads(run(home, db_url, "report", "--format", "json").stdout)
+    data = json.loads(run(home, db_url, "report", "--format", "jsonl").stdout)
     links = data["totals"]["links"]
     assert links["moved"] == 1 and links["drifted"] == 1 and links["blocked"] == 1
     assert links["failing"] == 5  # gone, soft, slow, broken, flaky: not dead after one look
@@ -256,7 +256,7 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_frees_the_rest(home, db_u
     # every check that finished is kept: the five seen, and any that finished meanwhile
     assert recorded >= 5
     assert leased == 0  # and nothing is left locked for the next run
-    after = json.loads(run(home, db_url, "check", "--format", "json", env=env(fakeweb)).stdout)
+    after = json.loads(run(home, db_url, "check", "--format", "jsonl", env=env(fakeweb)).stdout)
     assert after["checked"] == len(TARGETS) + 1 - recorded  # the next run does the rest
 
 

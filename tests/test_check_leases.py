@@ -84,7 +84,7 @@ def test_a_batch_that_outlives_its_lease_is_checked_once(home, db_url, fakeweb):
     env = {**fakeweb.env(), **FAST, **SHORT_LEASE}
     assert run(home, db_url, "archive", "--offline", STORY, env=env).exit_code == 0
     for round_ in range(2):
-        result = run(home, db_url, "check", "--all", "--concurrency", "2", "--format", "json",
+        result = run(home, db_url, "check", "--all", "--concurrency", "2", "--format", "jsonl",
                      env=env)
         assert result.exit_code == 0, result.output
         stats = json.loads(result.stdout)
@@ -123,7 +123,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _cli_process(home: Path, db_url: str, env: dict[str, str]) -> subprocess.Popen[str]:
     full = {**os.environ, **env, "ARCHIVER_HOME": str(home), "ARCHIVER_DATABASE_URL": db_url}
     return subprocess.Popen(
-        [sys.executable, "-c", CHECK, "check", "--concurrency", "2", "--format", "json"],
+        [sys.executable, "-c", CHECK, "check", "--concurrency", "2", "--format", "jsonl"],
         cwd=ROOT, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -159,7 +159,7 @@ def test_sigterm_frees_the_leases_like_ctrl_c(home, db_url, fakeweb):
     assert leased_rows(db_url) == 0  # nothing left leased
     done = sum(checks_per_link(db_url).values())
     fakeweb.clear_faults()
-    after = run(home, db_url, "check", "--format", "json", env=env)
+    after = run(home, db_url, "check", "--format", "jsonl", env=env)
     assert after.exit_code == 0, after.output
     stats = json.loads(after.stdout)
     assert stats["checked"] == len(urls) + 1 - done  # the second run checks the rest
@@ -180,7 +180,7 @@ def test_a_rerun_right_after_kill_9_checks_everything(home, db_url, fakeweb):
         proc.communicate()
     assert held > 0 and leased_rows(db_url) == held  # the dead run's leases are still there
     fakeweb.clear_faults()
-    after = run(home, db_url, "check", "--format", "json", env=env)
+    after = run(home, db_url, "check", "--format", "jsonl", env=env)
     assert after.exit_code == 0, after.output
     stats = json.loads(after.stdout)
     assert stats["checked"] == len(urls) + 1  # none skipped
@@ -199,7 +199,7 @@ def test_a_run_says_what_other_live_runs_hold(home, db_url, fakeweb):
     try:
         held = leases.claim(other, holder, Selection(), 4, dt.datetime.now(dt.UTC),
                             dt.timedelta(hours=1)).targets
-        result = run(home, db_url, "check", "--format", "json", env=env)
+        result = run(home, db_url, "check", "--format", "jsonl", env=env)
         assert result.exit_code == 0, result.output
         stats = json.loads(result.stdout)
         assert stats["checked"] == len(urls) + 1 - len(held)
@@ -209,5 +209,5 @@ def test_a_run_says_what_other_live_runs_hold(home, db_url, fakeweb):
     finally:
         holder.close()
         other.dispose()
-    again = json.loads(run(home, db_url, "check", "--format", "json", env=env).stdout)
+    again = json.loads(run(home, db_url, "check", "--format", "jsonl", env=env).stdout)
     assert again["checked"] == 4 and again["leased_by_others"] == 0

@@ -63,7 +63,7 @@ def test_a_thousand_articles(home, db_url, tmp_path: Path, fakeweb):
     fakeweb.fault("www.example.com", "/*", "status", code=200, content_type="text/html",
                   body=_page("Sorry, the page you are looking for does not exist."))
 
-    result = run(home, db_url, "check", "--all", "--concurrency", "16", "--format", "json",
+    result = run(home, db_url, "check", "--all", "--concurrency", "16", "--format", "jsonl",
                  env=env)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)

@@ -194,7 +194,7 @@ def test_check_reports_a_link_whose_headers_trickle_as_a_timeout(home, db_url, f
     env = {**fakeweb.env(), **FAST, "ARCHIVER_TOTAL_TIMEOUT": "2", "ARCHIVER_RETRIES": "0"}
     assert run(home, db_url, "archive", "--with-links", story, env=env).exit_code == 0
     fakeweb.fault("blog.example", "/slow-head", "trickle_headers", delay=0.5, seconds=30)
-    result = run(home, db_url, "check", "--all", "--format", "json", env=env)
+    result = run(home, db_url, "check", "--all", "--format", "jsonl", env=env)
     assert result.exit_code == 0, result.output
     links = {link["url"]: link["last_check"] for link in run_json(home, db_url, "links")}
     assert links[target] == "timeout"

@@ -156,6 +156,6 @@ def test_links_filters(home, db_url, fakeweb):
     assert all(link["last_check"] is None for link in www)
     out = run(home, db_url, "links", "--kind", "external", "--format", "csv").stdout.splitlines()
     assert out[0].startswith("id,url,kind,domain,state") and len(out) == 1 + 44
-    detected = json.loads(run(home, db_url, "detect", "--format", "json", ARTICLE_URL,
-                              env=fakeweb.env()).stdout)
+    [detected] = json.loads(run(home, db_url, "detect", "--format", "json", ARTICLE_URL,
+                                env=fakeweb.env()).stdout)
     assert sum(1 for link in detected["links"] if link["kind"] != "status") == 50

@@ -100,7 +100,7 @@ def test_second_run_fetches_nothing(home, db_url, seed_path, fakeweb):
     assert fakeweb.hits == []
     assert len(list((home / "warcs").glob("*.warc.gz"))) == 1  # no empty WARC either
     fakeweb.clear_hits()
-    refetched = run(home, db_url, "resolve", "--refetch", "--format", "json",
+    refetched = run(home, db_url, "resolve", "--refetch", "--format", "jsonl",
                     env=web_env(fakeweb))
     assert json.loads(refetched.stdout)["resolved"] == 4 and fakeweb.hits
 
@@ -109,7 +109,7 @@ def test_offline_then_resolve(home, db_url, seed_path, fakeweb):
     run(home, db_url, "archive", "--offline", str(seed_path), env=web_env(fakeweb))
     assert fakeweb.hits == []
     assert {c.resolve_state for c in rows(db_url, m.Citation)} == {"pending"}
-    result = run(home, db_url, "resolve", "--format", "json", env=web_env(fakeweb))
+    result = run(home, db_url, "resolve", "--format", "jsonl", env=web_env(fakeweb))
     stats = json.loads(result.stdout)
     assert stats["resolved"] == 4 and stats["tweets"] == {"available": 4}
     assert stats["media_saved"] == 1 and stats["warc"].endswith(".warc.gz")
@@ -205,10 +205,10 @@ def test_all_providers_down_marks_the_citation_failed_and_goes_on(home, db_url, 
     assert "failures by cause" in result.stdout and "syndication_500" in result.stdout
     states = {c.resolve_state for c in rows(db_url, m.Citation)}
     assert states == {"failed"}
-    again = run(home, db_url, "resolve", "--format", "json", env=web_env(fakeweb))
+    again = run(home, db_url, "resolve", "--format", "jsonl", env=web_env(fakeweb))
     assert json.loads(again.stdout)["citations"] == 0  # failed ones wait for --retry-failed
     fakeweb.clear_faults()
-    retried = run(home, db_url, "resolve", "--retry-failed", "--format", "json",
+    retried = run(home, db_url, "resolve", "--retry-failed", "--format", "jsonl",
                   env=web_env(fakeweb))
     assert json.loads(retried.stdout)["resolved"] == 2
 
@@ -267,5 +267,5 @@ def test_without_any_service_reachable_citations_fail_and_say_so(home, db_url, s
     assert "Traceback" not in result.output and "urllib3" not in result.output
     states = {(c["resolve_state"], c["resolve_error"]) for c in citations(home, db_url)}
     assert states == {("failed", "the Wayback Machine's index could not be reached")}
-    again = run(home, db_url, "resolve", "--retry-failed", "--format", "json", env=FAST)
+    again = run(home, db_url, "resolve", "--retry-failed", "--format", "jsonl", env=FAST)
     assert json.loads(again.stdout)["failed"] == 4

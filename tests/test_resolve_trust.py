@@ -77,7 +77,7 @@ def test_an_ambiguous_citation_is_looked_at_again_on_refetch(home, db_url, tmp_p
     doc = _doc(tmp_path, THREAD_QUOTE, "— Artsakh Updates (@artsakh_updates) October 1, 2020")
     _archive(home, db_url, doc, fakeweb)
     fakeweb.data.tweets[ds.THREAD_2_ID].text = "Shelling resumed near Martuni. 2/2"
-    result = run(home, db_url, "resolve", "--refetch", "--format", "json",
+    result = run(home, db_url, "resolve", "--refetch", "--format", "jsonl",
                  env=web_env(fakeweb))
     stats = json.loads(result.stdout)
     assert stats["resolved"] == 1 and stats["ambiguous"] == 0

@@ -78,7 +78,7 @@ def test_a_later_resolution_that_succeeds_replaces_the_reason(home, db_url, seed
     run(home, db_url, "archive", str(seed_path), env=web_env(fakeweb))
     assert _tco_link(home, db_url)["resolve_error"] == "redirect_loop"
     fakeweb.clear_faults()
-    again = run(home, db_url, "resolve", "--refetch", "--format", "json", env=web_env(fakeweb))
+    again = run(home, db_url, "resolve", "--refetch", "--format", "jsonl", env=web_env(fakeweb))
     assert again.exit_code == 0, again.output
     link = _tco_link(home, db_url)
     assert (link["resolve_error"], link["resolve_error_message"]) == (None, None)

@@ -99,6 +99,6 @@ def test_archive_with_links_blocks_no_other_writer(home, db_url, fakeweb):
 def test_resolve_blocks_no_other_writer(home, db_url, fakeweb, seed_path):
     assert run(home, db_url, "archive", "--offline", str(seed_path)).exit_code == 0
     out = _overlap(home, db_url, fakeweb, "cdn.syndication.twimg.com", "/tweet-result",
-                   "resolve", "--format", "json")
+                   "resolve", "--format", "jsonl")
     assert json.loads(out)["resolved"] == 4
     assert {c["resolve_state"] for c in run_json(home, db_url, "citations")} == {"resolved"}
