@@ -15,38 +15,26 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy.exc import SQLAlchemyError
 
 from archiver import __version__, render, report_html
 from archiver.cli_jobs import queue_option
 from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
-from archiver.config import ConfigError, Settings, load_settings
+from archiver.config import Settings, load_settings
 from archiver.detect.values import LINK_KINDS
-from archiver.errors import ArchiverError
-from archiver.net.errors import FetchError
+from archiver.errors import ArchiverError, DatabaseError, SourceError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES
 from archiver.services import check as check_service
 from archiver.services import report as report_service
 from archiver.services import runs
 from archiver.services.archive import ArchiveSummary
-from archiver.services.sources import SourceError, detect_source, read_source
+from archiver.services.sources import detect_source, read_source
 from archiver.store import queries, tweet_queries
 from archiver.store.blobs import BlobStore
-from archiver.store.db import (
-    Database,
-    DatabaseError,
-    as_database_error,
-    current_revision,
-    describe,
-    prepare,
-)
-from archiver.store.tempfiles import DiskFull
+from archiver.store.db import Database, current_revision, prepare
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS = (ArchiverError, SourceError, DatabaseError, ConfigError, queries.NotFound,
-               FetchError, DiskFull)
 err = Console(stderr=True)
 
 
@@ -62,19 +50,31 @@ def user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except USER_ERRORS as exc:
+        except ArchiverError as exc:  # the root of every known failure (archiver/errors.py)
             fail(str(exc))
-        except SQLAlchemyError as exc:  # a database failure outside the helpers
-            settings = click.get_current_context().find_root().obj["settings"]
-            mapped = as_database_error(exc, describe(settings.effective_database_url))
+        except Exception as exc:
+            mapped = _escaped_database_error(exc)
             if mapped is None:
-                raise
+                raise  # a bug: loud, with its traceback
             fail(str(mapped))
         except KeyboardInterrupt:
             click.echo("archiver: interrupted; nothing of the current run was stored", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _escaped_database_error(exc: Exception) -> DatabaseError | None:
+    """A failure of the database itself that escaped the store's helpers (which map
+    them to DatabaseError), as one line; None for anything else. SQLAlchemy is only
+    looked at when a command has loaded it."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from archiver.store.db import as_database_error, describe
+
+    settings = (click.get_current_context().find_root().obj or {}).get("settings")
+    where = describe(settings.effective_database_url) if settings else "the database"
+    return as_database_error(exc, where)
 
 
 class Terminated(BaseException):
@@ -126,7 +126,7 @@ def main(ctx: click.Context, database_url: str | None, home: Path | None) -> Non
     """Preserve news articles and the tweets they cite."""
     try:
         settings = load_settings(database_url=database_url, home=home)
-    except ConfigError as exc:
+    except ArchiverError as exc:
         fail(str(exc))
     ctx.obj = {"settings": settings}
 
@@ -205,8 +205,6 @@ def _progress(what: str) -> Iterator[tuple[Callable[[str], None], Callable[[int]
             progress.update(task, advance=1, description=f"{what} {label}")
 
         yield advance, total
-
-
 
 
 SUMMARY_FIELDS = ("source", "article_id", "identity", "title", "language", "citations",

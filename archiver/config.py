@@ -15,11 +15,9 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from archiver.errors import ConfigError
+
 ENV_PREFIX = "ARCHIVER_"
-
-
-class ConfigError(ValueError):
-    """A setting has a value we cannot use."""
 
 
 @dataclass(frozen=True)

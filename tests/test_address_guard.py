@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archiver.config import ConfigError, load_settings, parse_allow_list
+from archiver.config import load_settings, parse_allow_list
+from archiver.errors import ConfigError
 from archiver.net import errors
 from archiver.net.guard import AddressPolicy, embedded_ipv4
 from archiver.net.http import HttpClient

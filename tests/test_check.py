@@ -267,3 +267,26 @@ def test_a_certificate_for_another_name_is_a_tls_error(home, db_url, fakeweb):
     run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
     run(home, db_url, "check", "--all", env=env(fakeweb))
     assert outcomes(home, db_url)[url] == "tls_error"
+
+
+def test_a_failed_wayback_lookup_keeps_its_cause(home, db_url, fakeweb):
+    """When a link dies and the Wayback availability API cannot be read, the check
+    says so (not a silent "no capture"), and the link has no wayback_url."""
+    serve_story(fakeweb)
+    run(home, db_url, "archive", "--offline", STORY, env=env(fakeweb))
+    fakeweb.data.add_page(Page(TARGETS["gone"], b"gone", status=404))
+    fakeweb.fault("archive.org", "/wayback/available*", "status", code=503)
+    engine = create_engine(db_url)
+    for _ in range(3):
+        run(home, db_url, "check", "--all", env=env(fakeweb))
+        with Session(engine) as session, session.begin():  # pretend a day went by
+            for link in session.scalars(select(m.Link).where(m.Link.failing_since.is_not(None))):
+                link.failing_since -= dt.timedelta(days=1)
+    with Session(engine) as session:
+        link = session.scalars(select(m.Link).where(m.Link.normalized == TARGETS["gone"])).one()
+        last = session.scalars(select(m.LinkCheck).where(m.LinkCheck.link_id == link.id)
+                               .order_by(m.LinkCheck.id.desc())).first()
+        assert link.state == "dead" and link.wayback_url is None
+        assert last is not None and "wayback lookup failed" in (last.error or "")
+        assert "archive.org" in last.error and "503" in last.error
+    engine.dispose()

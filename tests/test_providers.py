@@ -16,9 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archiver.errors import WaybackError
 from archiver.providers import fxtwitter, oembed, syndication, wayback
 from archiver.providers.tweet import TWEET_STATES, MediaItem, Tweet, TweetURL
-from archiver.providers.wayback import CdxRow, Snapshot, WaybackError
+from archiver.providers.wayback import CdxRow, Snapshot
 
 DATA = Path(__file__).parent / "data" / "providers"
 UTC = dt.UTC

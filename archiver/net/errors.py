@@ -7,16 +7,8 @@ the URL a person asked for.
 
 from __future__ import annotations
 
-
-class FetchError(Exception):
-    """A fetch failed; ``cause`` is a short stable word for tables and JSON."""
-
-    cause = "error"
-
-    def __init__(self, url: str, message: str) -> None:
-        super().__init__(f"{url}: {message}")
-        self.url = url
-        self.message = message
+# The root lives in archiver/errors.py, under ArchiverError; re-exported for net's callers.
+from archiver.errors import FetchError as FetchError  # noqa: PLC0414
 
 
 class BlockedAddress(FetchError):

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.exceptions import ParserRejectedMarkup
 
+from archiver.errors import WaybackError
 from archiver.providers import (
     from_unix,
     fxtwitter,
@@ -52,10 +53,6 @@ _STATUS_URL = re.compile(
 _TCO = re.compile(r"^https?://t\.co/", re.IGNORECASE)
 _REPLAY_PREFIX = re.compile(r"^(?:https?://web\.archive\.org)?/web/[0-9]{1,14}[a-z_]*/")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
-
-
-class WaybackError(ValueError):
-    """An Availability or CDX answer that cannot be read (status, JSON or shape)."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from archiver import crashpoints
 from archiver.config import Settings
 from archiver.detect.links import parse_status_url
+from archiver.errors import WaybackError
 from archiver.net import errors
 from archiver.net.http import Fetch, HttpClient
 from archiver.providers import wayback
@@ -72,6 +73,15 @@ class Result:
     error: str | None = None
     schedule: verdicts.Schedule | None = None
     wayback_url: str | None = None
+
+
+@dataclass(frozen=True)
+class WaybackLookup:
+    """The answer to "is there a capture?": its URL, or None with ``error`` saying
+    why when the lookup failed rather than found nothing."""
+
+    url: str | None
+    error: str | None
 
 
 @dataclass
@@ -117,10 +127,13 @@ class Checker:
             failing_since=_aware(target.failing_since),
             dead_after_failures=self.settings.dead_after_failures,
             dead_after_days=self.settings.dead_after_days)
-        found = target.wayback_url
+        found, error = target.wayback_url, result.error
         if plan.state == "dead" and not found and target.tweet_id is None:
-            found = self._wayback(target)
-        return replace(result, schedule=plan, wayback_url=found, checked_at=now,
+            lookup = self._wayback(target)
+            found = lookup.url
+            if lookup.error:  # kept on the check, beside the check's own error
+                error = f"{error}; {lookup.error}" if error else lookup.error
+        return replace(result, schedule=plan, wayback_url=found, error=error, checked_at=now,
                        latency_ms=int((time.monotonic() - started) * 1000))
 
     def _check_tweet(self, target: Target) -> Result:
@@ -203,17 +216,20 @@ class Checker:
             return self.blobs.read(sha).decode("utf-8", "replace")
         return None
 
-    def _wayback(self, target: Target) -> str | None:
-        """A Wayback capture near the article's date, for readers of a dead link."""
+    def _wayback(self, target: Target) -> WaybackLookup:
+        """A Wayback capture near the article's date, for readers of a dead link;
+        when the lookup itself failed, why (no capture at all is not a failure)."""
         stamp = target.article_date.strftime("%Y%m%d") if target.article_date else None
         url = wayback.availability_url(self.settings.wayback_availability_base, target.url,
                                        stamp)
         try:
             fetch = self.client.get(url)
             snapshot = wayback.parse_availability(fetch.status, fetch.content_type, fetch.body)
-        except (errors.FetchError, wayback.WaybackError):
-            return None
-        return snapshot.url if snapshot else None
+        except errors.FetchError as exc:  # its message names the URL
+            return WaybackLookup(None, f"wayback lookup failed: {exc}")
+        except WaybackError as exc:
+            return WaybackLookup(None, f"wayback lookup failed: {url}: {exc}")
+        return WaybackLookup(snapshot.url if snapshot else None, None)
 
 
 # -- leases ------------------------------------------------------------------------

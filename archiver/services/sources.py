@@ -17,14 +17,11 @@ from archiver.config import Settings
 from archiver.detect.decoding import decode, utf16_without_bom
 from archiver.detect.document import detect, sniff_format
 from archiver.detect.values import Detection
+from archiver.errors import SourceError
 from archiver.net.errors import FetchError
 from archiver.net.http import Fetch, HttpClient
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-
-
-class SourceError(Exception):
-    """A source cannot be archived; the message names it."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from archiver.config import Settings
 from archiver.detect.links import parse_status_url
 from archiver.detect.snowflake import id_range_for_day
-from archiver.net.errors import FetchError
+from archiver.errors import FetchError, WaybackError
 from archiver.net.http import Fetch, HttpClient
 from archiver.providers import fxtwitter, oembed, syndication, wayback
 from archiver.providers.tweet import Tweet
@@ -166,7 +166,7 @@ class TweetFetcher:
             return None
         try:
             return wayback.parse_cdx(fetch.status, fetch.content_type, fetch.body)
-        except wayback.WaybackError:
+        except WaybackError:
             self.failures.append("wayback_malformed")
             return None
 

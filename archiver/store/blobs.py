@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Self
 
 from archiver import crashpoints
+from archiver.errors import DiskFull
 from archiver.store import tempfiles
 
 
@@ -72,7 +73,7 @@ class BlobWriter:
         try:
             with tempfiles.disk_full_is(self.store.root):
                 self._out.write(chunk)
-        except tempfiles.DiskFull:
+        except DiskFull:
             self.abort()
             raise
 

@@ -39,7 +39,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from archiver.store.tempfiles import DiskFull
+from archiver.errors import DatabaseError, DiskFull
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another run's transaction
@@ -47,10 +47,6 @@ LOCK_SECONDS = 300  # longest wait for another process's schema upgrade
 PG_LOCK_CLASS = 0x41524348  # "ARCH": first key of our advisory lock; the schema is the second
 WRITER_OPTION = "archiver_writer"
 _DAMAGED = ("malformed", "not a database", "file is encrypted")
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be opened, upgraded or used; the message names it."""
 
 
 def migrations_dir() -> Path:

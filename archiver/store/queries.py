@@ -14,6 +14,7 @@ from urllib.request import url2pathname
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from archiver.errors import NotFound
 from archiver.store import models as m
 
 CITATION_FIELDS = (
@@ -27,7 +28,6 @@ ARTICLE_FIELDS = (
     "format", "citations", "links", "first_archived_at", "last_archived_at", "versions",
 )
 
-
 def iso_utc(value: dt.datetime) -> str:
     """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes, stored as UTC."""
     if value.tzinfo is None:
@@ -39,10 +39,6 @@ def on_domain(domain: str) -> ColumnElement[bool]:
     """Links to a site: the host itself, its www., and its subdomains."""
     d = domain.lower().removeprefix("www.")
     return or_(m.Link.domain == d, m.Link.domain == "www." + d, m.Link.domain.like("%." + d))
-
-
-class NotFound(LookupError):
-    """No article matches the reference given."""
 
 
 def _current(stmt: Select[Any]) -> Select[Any]:

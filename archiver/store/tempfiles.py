@@ -23,19 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from archiver.errors import DiskFull
+
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 _PID = re.compile(r"^\.tmp-(\d+)-|\.(\d+)\.open$")
-
-
-class DiskFull(Exception):
-    """No space left where a run writes; ``cause`` as in fetch errors."""
-
-    cause = "disk_full"
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__(f"{folder}: no space left on the device (disk_full); "
-                         "nothing of this run was stored")
-        self.folder = folder
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archiver import __version__
+from archiver.errors import DiskFull
 from archiver.store import tempfiles
 
 _DROP = {"content-encoding", "transfer-encoding", "content-length"}
@@ -142,7 +143,7 @@ class WarcRun:
             with tempfiles.disk_full_is(self.folder):
                 writer.write_record(response)
                 writer.write_record(request)
-        except tempfiles.DiskFull:
+        except DiskFull:
             self.discard()
             raise
         self.records += 1
@@ -156,7 +157,7 @@ class WarcRun:
             with tempfiles.disk_full_is(self.folder):
                 self._file.flush()
                 os.fsync(self._file.fileno())
-        except tempfiles.DiskFull:
+        except DiskFull:
             self.discard()
             raise
 
