@@ -20,7 +20,7 @@ from archiver import __version__, render, report_html
 from archiver.cli_jobs import queue_option
 from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
-from archiver.config import Settings, load_settings
+from archiver.config import SETTINGS_BY_NAME, Settings, load_settings, settings_text
 from archiver.detect.values import LINK_KINDS
 from archiver.errors import ArchiverError, DatabaseError, SourceError
 from archiver.providers.tweet import TWEET_STATES
@@ -115,12 +115,26 @@ def _database(ctx: click.Context) -> Database:
 format_option = render.output_options()  # the shared --format; see render.output_options
 
 
+def _setting_help(name: str) -> str:
+    """An option's help, from the settings table (archiver/config.py)."""
+    row = SETTINGS_BY_NAME[name]
+    return f"{row.help.split('; `--')[0]} (default: {row.shown_default}; env {row.env})"
+
+
+def _print_settings(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(settings_text(), nl=False)
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archiver")
-@click.option("--db", "database_url", metavar="URL",
-              help="database URL (default: SQLite in the data folder; env ARCHIVER_DATABASE_URL)")
+@click.option("--db", "database_url", metavar="URL", help=_setting_help("database_url"))
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path),
-              help="data folder (default ./archive; env ARCHIVER_HOME)")
+              help=_setting_help("home"))
+@click.option("--help-settings", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_settings,
+              help="list every setting: name, environment variable, default, meaning")
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, home: Path | None) -> None:
     """Preserve news articles and the tweets they cite."""
