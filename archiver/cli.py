@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
 from archiver.config import SETTINGS_BY_NAME, Settings, load_settings, settings_text
 from archiver.detect.values import LINK_KINDS
-from archiver.errors import ArchiverError, DatabaseError, SourceError
+from archiver.errors import ArchiverError, ConfigError, DatabaseError, NotFound, SourceError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES
 from archiver.services import check as check_service
@@ -104,12 +105,45 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]  # type: ignore[no-any-return]
 
 
-def _database(ctx: click.Context) -> Database:
+def _database(ctx: click.Context, *, create: bool = False) -> Database:
+    """The archive's database. Only ``create`` (archive) makes a data folder and a
+    database; every other command needs an archive to be there already, and says
+    where it looked instead of creating an empty one."""
     if "db" not in ctx.obj:
         settings = _settings(ctx)
+        _check_home(settings, create=create)
         ctx.obj["db"] = Database(settings.effective_database_url, data_dir=settings.home)
         ctx.call_on_close(ctx.obj["db"].dispose)
     return ctx.obj["db"]  # type: ignore[no-any-return]
+
+
+def _check_home(settings: Settings, *, create: bool) -> None:
+    """Refuse, in one line naming it, a data folder that is a file or cannot be made,
+    and on a read a SQLite archive that is not there; create nothing on the way."""
+    from archiver.store.db import sqlite_path
+
+    home = settings.home
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"{home}: the data folder (--home or ARCHIVER_HOME) is a file, "
+                          "not a folder")
+    path = sqlite_path(settings.effective_database_url)
+    if not create:
+        if path is not None and not path.exists():
+            where = "--db" if settings.database_url else "the data folder"
+            raise NotFound(f"no archive here: {path} does not exist ({where}; archive "
+                           "something first, or give --home, ARCHIVER_HOME or --db)")
+        return
+    if not home.is_dir():
+        try:
+            home.mkdir(parents=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the data folder {home}: "
+                              f"{exc.strerror or exc}") from None
+    elif not os.access(home, os.W_OK | os.X_OK):
+        raise ConfigError(f"{home}: the data folder is not writable")
+    if path is not None and settings.database_url and not path.parent.is_dir():
+        raise DatabaseError(f"cannot create database {path}: its folder {path.parent} "
+                            "does not exist (--db creates the file, not folders)")
 
 
 format_option = render.output_options()  # the shared --format; see render.output_options
@@ -185,7 +219,7 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool,
     if offline and with_links:
         raise click.UsageError("--with-links fetches every link: it cannot be --offline")
     settings = _settings(ctx)
-    db = _database(ctx)
+    db = _database(ctx, create=True)
     done, failed = _read_all(sources, settings, keep_going)
     with _progress("resolving") as (advance, total):
         links = settings.with_links if with_links is None else with_links

@@ -168,8 +168,11 @@ def make_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database or ".").parent
+            if parsed.database not in (None, "", ":memory:") and not folder.is_dir():
+                # a typo in --db must not become a tree of new folders
+                raise DatabaseError(f"cannot create database {parsed.database}: its folder "
+                                    f"{folder} does not exist")
             engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
             @event.listens_for(engine, "connect")

@@ -7,6 +7,7 @@ the database as history.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -48,15 +49,33 @@ def _current(stmt: Select[Any]) -> Select[Any]:
 
 
 def find_article(session: Session, ref: str) -> m.Article:
-    """An article by id, identity, URL, canonical URL or source as given."""
+    """An article by id, identity, URL, canonical URL or source as given; a file
+    source also by its path written any other way (./x.txt, ../dir/x.txt, absolute),
+    through the file URI its captures record."""
     conditions = [m.Article.identity == ref, m.Article.url == ref,
                   m.Article.canonical_url == ref, m.Article.source == ref]
     if ref.isdigit():
         conditions.append(m.Article.id == int(ref))
+    uri = _file_uri(ref)
+    if uri is not None:
+        read_from = (select(m.ArticleVersion.article_id)
+                     .join(m.Capture, m.Capture.id == m.ArticleVersion.capture_id)
+                     .where(m.Capture.url == uri))
+        conditions.append(m.Article.id.in_(read_from))
     article = session.scalars(select(m.Article).where(or_(*conditions))).first()
     if article is None:
         raise NotFound(f"{ref}: no such article in the archive")
     return article
+
+
+def _file_uri(ref: str) -> str | None:
+    """The file URI a path names (as sources.py records it), or None for what is no path."""
+    if not ref or ref == "-" or ref.isdigit() or "://" in ref or ref.startswith("sha256:"):
+        return None
+    try:
+        return Path(ref).expanduser().resolve().as_uri()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop
+        return None
 
 
 def citations(
