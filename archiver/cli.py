@@ -1,4 +1,10 @@
-"""The command line: parse arguments, call the services, render. No SQL, no HTTP."""
+"""The command line: parse arguments, call the services, render. No SQL, no HTTP.
+
+Start-up is measured: a CLI people run in loops and cron answers ``--version`` at
+once. So this module imports only click and our light modules at the top; each
+command imports the services (and with them SQLAlchemy, alembic, rich, Babel,
+language identification) when it runs. tests/test_startup.py guards this.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +17,63 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
-from archiver import __version__, render, report_html
+from archiver import __version__, render
 from archiver.cli_jobs import queue_option
 from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
 from archiver.config import SETTINGS_BY_NAME, Settings, load_settings, settings_text
 from archiver.detect.values import LINK_KINDS
 from archiver.errors import ArchiverError, ConfigError, DatabaseError, NotFound, SourceError
-from archiver.providers.tweet import TWEET_STATES
-from archiver.rules.verdicts import LINK_STATES
-from archiver.services import check as check_service
-from archiver.services import report as report_service
-from archiver.services import runs
-from archiver.services.archive import ArchiveSummary
-from archiver.services.sources import detect_source, read_source
-from archiver.store import queries, tweet_queries
-from archiver.store.blobs import BlobStore
-from archiver.store.db import Database, current_revision, prepare
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from archiver.services.archive import ArchiveSummary
+    from archiver.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
-err = Console(stderr=True)
+# Field names of the data commands; each is checked against the store's in the tests.
+ARTICLE_FIELDS = (
+    "id", "identity", "source", "path", "url", "title", "language", "published", "authors",
+    "format", "citations", "links", "first_archived_at", "last_archived_at", "versions",
+)
+TWEET_STATE_HELP = ("in this state (available, deleted, protected, suspended, withheld, "
+                    "not_found or unreachable)")
+
+
+@functools.cache
+def _err() -> Console:
+    """Standard error as a rich console (progress bars, skipped sources)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class LazyChoice(click.Choice):  # type: ignore[type-arg]  # generic only in click 8.2+
+    """A Choice whose values come from a module imported only when the option is
+    used or its help shown, so that defining the command costs nothing at start-up."""
+
+    def __init__(self, load: Callable[[], tuple[str, ...]]) -> None:
+        self._load = load
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return self._load()
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
+
+
+def _link_states() -> tuple[str, ...]:
+    from archiver.rules.verdicts import LINK_STATES
+
+    return LINK_STATES
 
 
 def fail(message: str) -> None:
@@ -112,6 +149,8 @@ def _database(ctx: click.Context, *, create: bool = False) -> Database:
     if "db" not in ctx.obj:
         settings = _settings(ctx)
         _check_home(settings, create=create)
+        from archiver.store.db import Database
+
         ctx.obj["db"] = Database(settings.effective_database_url, data_dir=settings.home)
         ctx.call_on_close(ctx.obj["db"].dispose)
     return ctx.obj["db"]  # type: ignore[no-any-return]
@@ -181,6 +220,11 @@ def main(ctx: click.Context, database_url: str | None, home: Path | None) -> Non
 
 def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  # type: ignore[no-untyped-def]
     """Read and detect every source before anything is stored."""
+    from rich.progress import Progress
+
+    from archiver.services.sources import detect_source, read_source
+
+    err = _err()
     done, failed = [], []
     with Progress(console=err, transient=True, disable=len(sources) < 2) as progress:
         task = progress.add_task("reading", total=len(sources))
@@ -218,6 +262,8 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool,
     stored (unless --keep-going)."""
     if offline and with_links:
         raise click.UsageError("--with-links fetches every link: it cannot be --offline")
+    from archiver.services import runs
+
     settings = _settings(ctx)
     db = _database(ctx, create=True)
     done, failed = _read_all(sources, settings, keep_going)
@@ -243,7 +289,9 @@ def archive(ctx: click.Context, sources: tuple[str, ...], offline: bool,
 @contextmanager
 def _progress(what: str) -> Iterator[tuple[Callable[[str], None], Callable[[int], None]]]:
     """A progress bar on stderr for long work; callbacks for the services."""
-    with Progress(console=err, transient=True) as progress:
+    from rich.progress import Progress
+
+    with Progress(console=_err(), transient=True) as progress:
         task = progress.add_task(what, total=None, visible=False)
 
         def total(n: int) -> None:
@@ -291,6 +339,8 @@ DETECTION_FIELDS = ("source", "title", "language", "format", "canonical_url", "a
 @user_errors
 def detect(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
     """Detect citations and links without storing anything (one row per source)."""
+    from archiver.services.sources import detect_source, read_source
+
     settings = _settings(ctx)
     detections = (render.detection_dict(given, detect_source(read_source(given, settings)))
                   for given in sources)
@@ -327,6 +377,8 @@ def _date(value: str | None) -> dt.date | None:
 def citations(ctx: click.Context, handle: str | None, article: str | None, since: str | None,
               until: str | None, hashtag: str | None, flagged: bool, fmt: str) -> None:
     """List stored citations."""
+    from archiver.store import queries
+
     since_d, until_d = _date(since), _date(until)
     with _database(ctx).reader() as session:
         rows = queries.citations(session, handle=handle, article=article, since=since_d,
@@ -342,13 +394,15 @@ def citations(ctx: click.Context, handle: str | None, article: str | None, since
 @click.option("--article", help="article id, URL or source")
 @click.option("--domain", help="links to this site (subdomains included)")
 @click.option("--kind", type=click.Choice(LINK_KINDS), help="kind of link")
-@click.option("--state", type=click.Choice(LINK_STATES), help="state of the link")
+@click.option("--state", type=LazyChoice(_link_states), help="state of the link")
 @format_option
 @click.pass_context
 @user_errors
 def links(ctx: click.Context, article: str | None, domain: str | None, kind: str | None,
           state: str | None, fmt: str) -> None:
     """List stored links with where they occur and their latest check."""
+    from archiver.store import queries
+
     with _database(ctx).reader() as session:
         rows = queries.links(session, article=article, domain=domain, kind=kind, state=state)
     render.output_rows(
@@ -365,10 +419,12 @@ def links(ctx: click.Context, article: str | None, domain: str | None, kind: str
 @user_errors
 def articles(ctx: click.Context, fmt: str) -> None:
     """List archived articles."""
+    from archiver.store import queries
+
     with _database(ctx).reader() as session:
         rows = queries.articles(session)
     render.output_rows(
-        rows, fmt, fields=queries.ARTICLE_FIELDS,
+        rows, fmt, fields=ARTICLE_FIELDS,
         table_fields=("id", "source", "title", "citations", "links", "last_archived_at"),
         title=f"{len(rows)} article(s)",
     )
@@ -376,7 +432,7 @@ def articles(ctx: click.Context, fmt: str) -> None:
 
 @main.command()
 @click.option("--handle", help="by this account (now, or as cited), with or without @")
-@click.option("--state", help=f"in this state ({', '.join(TWEET_STATES)})")
+@click.option("--state", help=TWEET_STATE_HELP)
 @click.option("--article", help="cited by this article (id, URL or source)")
 @format_option
 @click.pass_context
@@ -384,6 +440,10 @@ def articles(ctx: click.Context, fmt: str) -> None:
 def tweets(ctx: click.Context, handle: str | None, state: str | None, article: str | None,
            fmt: str) -> None:
     """List the tweets we hold: state and its evidence, author, text, media, citations."""
+    from archiver.net.providers.tweet import TWEET_STATES
+    from archiver.store import tweet_queries
+    from archiver.store.blobs import BlobStore
+
     if state is not None and state not in TWEET_STATES:
         fail(f"--state {state!r}: not a tweet state (one of {', '.join(TWEET_STATES)})")
     with _database(ctx).reader() as session:
@@ -393,7 +453,7 @@ def tweets(ctx: click.Context, handle: str | None, state: str | None, article: s
                        table_fields=tweet_queries.TABLE_FIELDS, title=f"{len(rows)} tweet(s)")
 
 
-SHOW_FIELDS = (*queries.ARTICLE_FIELDS, "paragraphs", "citation_list")
+SHOW_FIELDS = (*ARTICLE_FIELDS, "paragraphs", "citation_list")
 
 
 @main.command()
@@ -403,6 +463,8 @@ SHOW_FIELDS = (*queries.ARTICLE_FIELDS, "paragraphs", "citation_list")
 @user_errors
 def show(ctx: click.Context, article: str, fmt: str) -> None:
     """Show an article's text with its citations marked (table or text: the same view)."""
+    from archiver.store import queries
+
     with _database(ctx).reader() as session:
         detail = queries.article_detail(session, article)
     if fmt not in ("table", "text"):
@@ -429,6 +491,9 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
 def resolve(ctx: click.Context, articles_: tuple[str, ...], retry_failed: bool, refetch: bool,
             fmt: str) -> None:
     """Resolve pending citations: short links, tweets, media; snapshot every response."""
+    from archiver.services import runs
+    from archiver.store import queries
+
     settings = _settings(ctx)
     db = _database(ctx)
     ids = None
@@ -477,6 +542,9 @@ CHECK_FIELDS = ("checked", "outcomes", "states", "seconds", "leased_by_others", 
 def check(ctx: click.Context, mode: str, article: str | None, domain: str | None,
           limit: int | None, concurrency: int, fmt: str) -> None:
     """Re-check stored links and cited tweets for rot, keeping every result."""
+    from archiver.services import check as check_service
+    from archiver.store import queries
+
     settings = _settings(ctx)
     db = _database(ctx)
     article_id = None
@@ -521,6 +589,9 @@ def report(ctx: click.Context, article: str | None, since: str | None, fmt: str,
     """How much of what the articles cite is alive, moved, dead, hidden or drifted.
 
     json and jsonl hold the whole report as one row; csv is one row per article."""
+    from archiver import report_html
+    from archiver.services import report as report_service
+
     since_d = _date(since)
     with _database(ctx).reader() as session:
         data = report_service.build(session, article=article, since=since_d)
@@ -561,6 +632,9 @@ def db() -> None:
 def db_upgrade(ctx: click.Context, start_over: bool) -> None:
     """Check the database, then create or upgrade the schema to the newest revision."""
     settings = _settings(ctx.find_root())
+    _check_home(settings, create=True)
+    from archiver.store.db import Database, current_revision, prepare
+
     url = settings.effective_database_url
     database = Database(url, auto_upgrade=False)
     try:

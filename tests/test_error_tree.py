@@ -55,7 +55,8 @@ def test_a_bug_stays_loud():
 
 
 def test_an_unknown_article_is_one_line(home, db_url):
-    result = CliRunner().invoke(main, ["show", "999"], env={
-        "ARCHIVER_HOME": str(home), "ARCHIVER_DATABASE_URL": db_url})
+    env = {"ARCHIVER_HOME": str(home), "ARCHIVER_DATABASE_URL": db_url}
+    assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    result = CliRunner().invoke(main, ["show", "999"], env=env)
     assert result.exit_code == 1 and result.stderr.startswith("archiver: error:")
     assert "999" in result.stderr and len(result.stderr.splitlines()) == 1

@@ -102,6 +102,7 @@ def test_csv_cells_hold_lists_and_objects(home, db_url, seed_path):
 
 
 def test_empty_json_is_an_empty_array(home, db_url):
+    assert run(home, db_url, "db", "upgrade").exit_code == 0  # an empty archive
     assert json.loads(_output(home, db_url, ("articles",), "json")) == []
     assert _output(home, db_url, ("articles",), "jsonl") == ""
     assert _output(home, db_url, ("articles",), "csv").splitlines() == [
