@@ -46,3 +46,34 @@ def test_the_light_copies_match_their_sources():
     """cli keeps a few names so as not to import the store at start-up."""
     assert cli.ARTICLE_FIELDS == queries.ARTICLE_FIELDS
     assert all(state in cli.TWEET_STATE_HELP for state in TWEET_STATES)
+
+
+def test_unpacked_language_model_answers_as_the_wheels(tmp_path, monkeypatch):
+    """The language model unpacked into the cache folder (memory-mapped, for a fast
+    start) classifies exactly as py3langid's own loader does."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    from archiver.detect import language
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    unpacked = language._load_unpacked(LanguageIdentifier, MODEL_DIR / MODEL_FILE)
+    [unpacked_dir] = (tmp_path / "archiver").iterdir()
+    assert unpacked_dir.name.startswith("py3langid-")
+    again = language._load_unpacked(LanguageIdentifier, MODEL_DIR / MODEL_FILE)  # cached
+    texts = ["Questa sera quattro droni azeri sono stati abbattuti dal sistema missilistico",
+             "Why has Turkey returned to the South Caucasus 100 years later?",
+             "Привет мир, как дела сегодня у всех", "東京は今日も晴れです、とても良い天気",
+             "Der Bundestag hat heute über das neue Gesetz abgestimmt", "ok"]
+    for text in texts:
+        assert unpacked.classify(text) == reference.classify(text) == again.classify(text)
+
+
+def test_month_table_snapshot_is_what_babel_gives():
+    """detect/month_names.json is CLDR's month names as Babel has them now;
+    regenerate it with `python -m archiver.detect.dates` after a Babel upgrade."""
+    from archiver.detect import dates
+
+    assert dates._month_table() == dates.build_month_table()
+    assert dates.MONTH_TABLE_FILE.read_text(encoding="utf-8") == dates.month_table_json(
+        dates.build_month_table())

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
 
 __all__ = ["parse_tweet_date"]
 
@@ -219,11 +221,40 @@ def _lang_key(lang: str | None) -> str | None:
     return _LANG_ALIASES.get(primary, primary)
 
 
+MONTH_TABLE_FILE = Path(__file__).with_name("month_names.json")
+
+
 @functools.cache
 def _month_table() -> Mapping[str, Mapping[int, frozenset[str]]]:
     """Normalized month name -> {month: languages that use it for that month}.
 
-    Built on first use from CLDR's wide and abbreviated names in both contexts:
+    Read from ``month_names.json``, a snapshot of ``build_month_table()`` shipped
+    with the package: building it loads 34 locales of CLDR data through Babel,
+    most of a second, on every run of a short command. A test checks that the
+    snapshot is what Babel gives now; ``python -m archiver.detect.dates`` rewrites
+    it. Without a usable snapshot (other locales), the table is built.
+    """
+    try:
+        data = json.loads(MONTH_TABLE_FILE.read_text(encoding="utf-8"))
+        if data["locales"] == list(_LOCALES):
+            return {name: {int(month): frozenset(langs) for month, langs in months.items()}
+                    for name, months in data["names"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return build_month_table()
+
+
+def month_table_json(table: Mapping[str, Mapping[int, frozenset[str]]]) -> str:
+    """The snapshot's text: one month name a line, so that a change reads as a diff."""
+    lines = [f"{json.dumps(name, ensure_ascii=False)}: " + json.dumps(
+        {str(month): sorted(langs) for month, langs in sorted(months.items())})
+        for name, months in sorted(table.items())]
+    return (f'{{"locales": {json.dumps(list(_LOCALES))},\n"names": {{\n'
+            + ",\n".join(lines) + "\n}}\n")
+
+
+def build_month_table() -> Mapping[str, Mapping[int, frozenset[str]]]:
+    """The month table from CLDR's wide and abbreviated names in both contexts:
     "format" has the genitives dates use (октября), "stand-alone" the nominatives
     (октябрь) that people type. Names with digits (CJK "10月", fallbacks from the
     root locale) are left to the numeric patterns.
@@ -253,3 +284,7 @@ def _name_variants(raw: str, label: str) -> list[str]:
     if label == "he":  # Hebrew dates prefix the month with ב ("in"): 1 באוקטובר 2020.
         variants.append("ב" + name)
     return variants
+
+
+if __name__ == "__main__":  # python -m archiver.detect.dates: rewrite the month table snapshot
+    MONTH_TABLE_FILE.write_text(month_table_json(build_month_table()), encoding="utf-8")

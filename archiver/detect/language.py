@@ -8,10 +8,13 @@ the model is confident.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import threading
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -25,9 +28,75 @@ _LOAD = threading.Lock()
 
 @cache
 def _load() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    try:
+        return _load_unpacked(LanguageIdentifier, MODEL_DIR / MODEL_FILE)
+    except Exception:  # noqa: BLE001 - an optimisation: any failure falls back to the wheel's way
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+# The model ships xz-compressed: unpacking it costs about half a second on every run
+# of a short command (`archiver detect`). It is unpacked once into the user's cache
+# folder, as plain arrays that are memory-mapped, and only the pages a text touches
+# are read. Keyed by py3langid's version and the model file's size and mtime.
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "archiver"
+
+
+def _load_unpacked(identifier: Any, model: Path) -> Any:
+    import mmap
+
+    import numpy as np
+    from py3langid import __version__ as version
+
+    stat = model.stat()
+    folder = _cache_root() / f"py3langid-{version}-{stat.st_size}-{int(stat.st_mtime)}"
+    if not (folder / "done").exists():
+        _unpack(model, folder)
+    with (folder / "nextmove.bin").open("rb") as file:
+        nextmove = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)).cast("I")
+    classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
+    return identifier(np.load(folder / "ptc.npy", mmap_mode="r"), np.load(folder / "pc.npy"),
+                      classes, nextmove, np.load(folder / "out_feat.npy").tolist(),
+                      norm_probs=True, tk_row=np.load(folder / "row.npy").tolist())
+
+
+def _unpack(model: Path, folder: Path) -> None:
+    """Unpack the model into ``folder`` atomically (a temporary folder renamed)."""
+    import lzma
+    import shutil
+    import tempfile
+
+    import numpy as np
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=folder.parent))
+    try:
+        with tempfile.TemporaryFile(suffix=".npz") as npz:
+            with lzma.open(model) as src:
+                shutil.copyfileobj(src, npz, length=1 << 20)
+            npz.seek(0)
+            with np.load(npz, allow_pickle=False) as data:
+                nextmove = np.ascontiguousarray(data["nextmove"])
+                if nextmove.dtype.itemsize != 4:
+                    raise ValueError(f"unexpected model layout: nextmove {nextmove.dtype}")
+                nextmove.astype(np.uint32).tofile(tmp / "nextmove.bin")
+                np.save(tmp / "ptc.npy", data["ptc"])
+                np.save(tmp / "pc.npy", data["pc"])
+                np.save(tmp / "row.npy", data["nextmove_row"])
+                np.save(tmp / "out_feat.npy", data["out_feat"])
+                (tmp / "classes.json").write_text(json.dumps(data["classes"].tolist()),
+                                                  encoding="utf-8")
+        (tmp / "done").touch()
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process unpacked it first
+            if not (folder / "done").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _identifier() -> Any:
