@@ -159,7 +159,7 @@ def _database(ctx: click.Context, *, create: bool = False) -> Database:
 def _check_home(settings: Settings, *, create: bool) -> None:
     """Refuse, in one line naming it, a data folder that is a file or cannot be made,
     and on a read a SQLite archive that is not there; create nothing on the way."""
-    from archiver.store.db import sqlite_path
+    from archiver.store.db import holds_archive, sqlite_path
 
     home = settings.home
     if home.exists() and not home.is_dir():
@@ -167,7 +167,9 @@ def _check_home(settings: Settings, *, create: bool) -> None:
                           "not a folder")
     path = sqlite_path(settings.effective_database_url)
     if not create:
-        if path is not None and not path.exists():
+        # a lost database beside blobs gets the store's own, more telling refusal
+        if path is not None and not path.exists() and not (home.is_dir()
+                                                           and holds_archive(home)):
             where = "--db" if settings.database_url else "the data folder"
             raise NotFound(f"no archive here: {path} does not exist ({where}; archive "
                            "something first, or give --home, ARCHIVER_HOME or --db)")
