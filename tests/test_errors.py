@@ -71,6 +71,7 @@ def test_unreachable_database(home, seed_path):
 
 
 def test_unknown_article(home, db_url):
+    assert run(home, db_url, "db", "upgrade").exit_code == 0  # an archive, empty
     _one_line_error(run(home, db_url, "show", "42"), "42: no such article")
 
 
