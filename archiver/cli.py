@@ -61,7 +61,7 @@ class LazyChoice(click.Choice):  # type: ignore[type-arg]  # generic only in cli
         self._load = load
         super().__init__(())
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         return self._load()
 

@@ -251,10 +251,11 @@ def _coerce(name: str, raw: object) -> object:
     try:
         if kind in ("Path",):
             return Path(str(raw)).expanduser()
+        number = raw if isinstance(raw, int | float) else str(raw)  # TOML numbers or text
         if kind == "float":
-            return float(raw)  # type: ignore[arg-type]
+            return float(number)
         if kind == "int":
-            return int(raw)  # type: ignore[arg-type]
+            return int(number)
         if kind == "bool":
             if isinstance(raw, bool):
                 return raw

@@ -233,7 +233,7 @@ def resolve_report(result: RunResult) -> None:
         return
     states = ", ".join(f"{k} {v}" for k, v in sorted(stats.tweets.items())) or "none"
     failures = ", ".join(f"{k} {v}" for k, v in sorted(stats.failures.items())) or "none"
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"what": "citations looked at", "value": stats.citations},
         {"what": "tweets resolved", "value": stats.resolved},
         {"what": "citations unresolved", "value": stats.unresolved},
