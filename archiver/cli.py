@@ -442,7 +442,7 @@ def articles(ctx: click.Context, fmt: str) -> None:
 def tweets(ctx: click.Context, handle: str | None, state: str | None, article: str | None,
            fmt: str) -> None:
     """List the tweets we hold: state and its evidence, author, text, media, citations."""
-    from archiver.net.providers.tweet import TWEET_STATES
+    from archiver.providers.tweet import TWEET_STATES
     from archiver.store import tweet_queries
     from archiver.store.blobs import BlobStore
 

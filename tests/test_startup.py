@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from archiver import cli
-from archiver.net.providers.tweet import TWEET_STATES
+from archiver.providers.tweet import TWEET_STATES
 from archiver.store import queries
 
 HEAVY = ("sqlalchemy", "alembic", "rich", "babel", "py3langid", "numpy", "bs4", "lxml",
