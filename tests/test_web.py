@@ -80,7 +80,7 @@ def test_page_json_is_the_cli_json_of_the_same_object(client, archive):
 
     page = get_json(client, f"/articles/{archive.seed_id}.json")
     show = json.loads(run(archive.home, archive.db_url, "show", str(archive.seed_id),
-                          "--format", "json").stdout)
+                          "--format", "jsonl").stdout)
     assert page["article"] == show
     assert len(show["citation_list"]) == 4
     assert page["links"] == cli_json(archive, "links", "--article", str(archive.seed_id))
@@ -134,7 +134,7 @@ def test_articles_search_filter_sort_and_pages(client, archive):
 def test_article_page_marks_citations_where_they_stand(client, archive):
     page = client.get(f"/articles/{archive.seed_id}").text
     show = json.loads(run(archive.home, archive.db_url, "show", str(archive.seed_id),
-                          "--format", "json").stdout)
+                          "--format", "jsonl").stdout)
     for number, cite in enumerate(show["citation_list"], start=1):
         paragraph = cite["position"]["paragraph"]
         assert re.search(rf'<p id="p{paragraph}" class="cited"><a class="mark" '
