@@ -26,6 +26,7 @@ from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
+from archiver.evidence import command as evidence_commands
 from archiver.net.errors import FetchError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES
@@ -532,3 +533,4 @@ def db_upgrade(ctx: click.Context, start_over: bool) -> None:
 
 main.add_command(serve_command)
 register_job_commands(main)  # worker, jobs (cli_jobs.py)
+main.add_command(evidence_commands.export)

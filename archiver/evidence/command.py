@@ -1,0 +1,108 @@
+"""``archiver export`` and ``archiver verify``: click commands, thin over evidence/.
+
+Registered in cli.py with one line each. Heavy libraries (cdxj-indexer,
+rfc3161-client) are imported inside the commands, not at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from archiver import render
+from archiver.config import ConfigError, Settings
+from archiver.evidence import EvidenceError
+from archiver.net.errors import FetchError
+from archiver.store.db import Database, DatabaseError, as_database_error, describe
+from archiver.store.queries import NotFound
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"archiver: error: {message}", err=True)
+    sys.exit(1)
+
+
+def _errors(func: F) -> F:
+    """Known failures: one line on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (EvidenceError, DatabaseError, ConfigError, NotFound, FetchError) as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        except SQLAlchemyError as exc:
+            settings = _settings(click.get_current_context())
+            mapped = as_database_error(exc, describe(settings.effective_database_url))
+            if mapped is None:
+                raise
+            _fail(str(mapped))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_root().obj["settings"]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _database(ctx: click.Context) -> Iterator[Database]:
+    settings = _settings(ctx)
+    db = Database(settings.effective_database_url, data_dir=settings.home)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.command("export")
+@click.option("--wacz", "wacz_path", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="write a WACZ 1.1.1 package to FILE")
+@click.option("--article", "articles", multiple=True, metavar="A",
+              help="only this article (id, URL or source); repeat for more")
+@click.option("--since", help="only articles published (or archived) on or after YYYY-MM-DD")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+@_errors
+def export(ctx: click.Context, wacz_path: Path, articles: tuple[str, ...], since: str | None,
+           fmt: str) -> None:
+    """Package articles with their tweets, media and links as one WACZ file:
+    the WARC records as stored, a CDXJ index, pages.jsonl and every file's sha256."""
+    from archiver.evidence import service
+
+    settings = _settings(ctx)
+    since_d = _date(since)
+    with _database(ctx) as db:
+        summary = service.export(settings, db, wacz_path, list(articles), since_d)
+    data = summary.as_dict()
+    if fmt == "json":
+        render.print_json_line(data)
+        return
+    rows = [{"what": k, "value": v} for k, v in data.items() if not isinstance(v, dict)]
+    render.output_rows(rows, "table", fields=("what", "value"), title=str(summary.path))
+
+
+__all__ = ["export"]

@@ -1,0 +1,145 @@
+"""Evidence that holds: WACZ export, fixity and trusted timestamps, end to end over
+the fake web, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.evidence.records import spans
+from archiver.store import models as m
+from tests.cli_helpers import run
+from tests.fakeweb import dataset as ds
+from tests.fakeweb.articles import SEED_URL
+from tests.test_resolve import rows, web_env
+
+SEED_HANDLES = {"SVNewsAlerts", "NikolPashinyan", "Pres_Artsakh", "sfrantzman"}
+
+
+def wacz_validate(path: Path) -> subprocess.CompletedProcess[str]:
+    """py-wacz's own validator (its ``python -m wacz`` always exits 0: call main)."""
+    code = "import sys; from wacz.main import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, "validate", "-f", str(path)],
+                          capture_output=True, text=True, check=False)
+
+
+def assert_valid(path: Path) -> None:
+    result = wacz_validate(path)
+    assert result.returncode == 0 and "Validation succeeded" in result.stdout, \
+        result.stdout + result.stderr
+
+
+def pages(path: Path) -> list[dict]:
+    with zipfile.ZipFile(path) as zf:
+        lines = zf.read("pages/pages.jsonl").decode().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def warc_records(path: Path) -> list[tuple[str, str | None]]:
+    """(type, target URI) of every record of every WARC inside a package."""
+    found = []
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("archive/"):
+                with zf.open(name) as fh:
+                    for record in ArchiveIterator(fh):
+                        found.append((record.rec_type,
+                                      record.rec_headers.get_header("WARC-Target-URI")))
+    return found
+
+
+def archive(home: Path, db_url: str, web, *sources: str) -> None:  # type: ignore[no-untyped-def]
+    result = run(home, db_url, "archive", *sources, env=web_env(web))
+    assert result.exit_code == 0, result.output
+
+
+def test_export_of_the_seed_article_is_a_valid_wacz(home, db_url, fakeweb, tmp_path):
+    archive(home, db_url, fakeweb, SEED_URL)
+    out = tmp_path / "seed.wacz"
+    result = run(home, db_url, "export", "--wacz", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["articles"] == 1
+    assert_valid(out)
+
+    listed = pages(out)
+    assert listed[0]["format"] == "json-pages-1.0"
+    by_kind: dict[str, list[dict]] = {}
+    for page in listed[1:]:
+        by_kind.setdefault(page["kind"], []).append(page)
+        assert page["ts"].endswith("Z") and page["title"]
+    assert [p["url"] for p in by_kind["article"]] == [SEED_URL]
+    assert by_kind["article"][0]["title"] == "Nagorno-Karabakh, la guerra a un punto cruciale"
+    assert {p["url"].split("/")[3] for p in by_kind["tweet"]} == SEED_HANDLES
+    assert {p["tweet_id"] for p in by_kind["tweet"]} == {
+        ds.SV_ID, ds.PASHINYAN_ID, ds.ARTSAKH_ID, ds.FRANTZMAN_ID}
+    [photo] = by_kind["media"]
+    assert ds.SV_PHOTO_KEY in photo["url"] and photo["tweet_id"] == ds.SV_ID
+
+    # The whole run's WARC went in as stored: byte for byte the file of the data folder.
+    [warc] = rows(db_url, m.WarcFile)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.read(f"archive/{warc.name}") == (home / "warcs" / warc.name).read_bytes()
+        assert zf.getinfo(f"archive/{warc.name}").compress_type == zipfile.ZIP_STORED
+        index = zf.read("indexes/index.cdx").decode()
+        package = json.loads(zf.read("datapackage.json"))
+    assert package["wacz_version"] == "1.1.1"
+    assert {r["path"] for r in package["resources"]} >= {
+        f"archive/{warc.name}", "indexes/index.cdx", "pages/pages.jsonl"}
+    assert "news.example" in index and "pbs.twimg.com" in index
+
+
+def test_export_of_one_article_copies_only_its_records(home, db_url, fakeweb, tmp_path,
+                                                       seed_path):
+    archive(home, db_url, fakeweb, SEED_URL, "https://www.jpost.com/middle-east/"
+            "azerbaijan-drones-report")
+    archive(home, db_url, fakeweb, str(seed_path))
+    out = tmp_path / "one.wacz"
+    result = run(home, db_url, "export", "--wacz", str(out), "--article",
+                 "https://www.jpost.com/middle-east/azerbaijan-drones-report", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert_valid(out)
+    summary = json.loads(result.stdout)
+    assert summary["whole_warcs"] == [] and summary["export_warc"]
+    found = warc_records(out)
+    uris = {u for t, u in found if t == "response"}
+    assert uris == {ds.JPOST_URL}
+    assert [t for t, _ in found] == ["warcinfo", "response", "request"]
+    # The copied records are the stored ones, byte for byte (same gzip members).
+    with zipfile.ZipFile(out) as zf:
+        copied = zf.read(f"archive/{summary['export_warc']}")
+    [version] = [v for v in rows(db_url, m.ArticleVersion) if v.article_id == 2]
+    [capture] = [c for c in rows(db_url, m.Capture) if c.id == version.capture_id]
+    stored_spans = spans(home / "warcs" / capture.warc_file)
+    stored = (home / "warcs" / capture.warc_file).read_bytes()
+    [span] = [s for s in stored_spans if s.offset == capture.warc_offset]
+    request = stored_spans[stored_spans.index(span) + 1]
+    member = stored[span.offset:span.offset + span.length]
+    assert copied.endswith(member + stored[request.offset:request.offset + request.length])
+
+    # The seed read from a file: its text is in the package as a resource record.
+    out2 = tmp_path / "file.wacz"
+    result = run(home, db_url, "export", "--wacz", str(out2), "--article", str(seed_path))
+    assert result.exit_code == 0, result.output
+    assert_valid(out2)
+    kinds = {p.get("kind") for p in pages(out2)[1:]}
+    assert kinds == {"article", "tweet", "media"}
+    assert ("resource", pages(out2)[1]["url"]) in warc_records(out2)
+
+
+def test_export_names_what_it_cannot_find(home, db_url, fakeweb, tmp_path):
+    result = run(home, db_url, "export", "--wacz", str(tmp_path / "x.wacz"))
+    assert result.exit_code == 1 and "no article to export" in result.stderr
+    archive(home, db_url, fakeweb, SEED_URL)
+    result = run(home, db_url, "export", "--wacz", str(tmp_path / "x.wacz"), "--article", "99")
+    assert result.exit_code == 1 and "99: no such article" in result.stderr
+    for warc in (home / "warcs").iterdir():
+        warc.unlink()
+    result = run(home, db_url, "export", "--wacz", str(tmp_path / "x.wacz"))
+    assert result.exit_code == 1 and "WARC file missing" in result.stderr
+    assert not (tmp_path / "x.wacz").exists()
