@@ -534,3 +534,4 @@ def db_upgrade(ctx: click.Context, start_over: bool) -> None:
 main.add_command(serve_command)
 register_job_commands(main)  # worker, jobs (cli_jobs.py)
 main.add_command(evidence_commands.export)
+main.add_command(evidence_commands.verify)

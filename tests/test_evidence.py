@@ -143,3 +143,56 @@ def test_export_names_what_it_cannot_find(home, db_url, fakeweb, tmp_path):
     result = run(home, db_url, "export", "--wacz", str(tmp_path / "x.wacz"))
     assert result.exit_code == 1 and "WARC file missing" in result.stderr
     assert not (tmp_path / "x.wacz").exists()
+
+
+def flip_one_byte(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_verify_passes_then_names_the_changed_blob(home, db_url, fakeweb):
+    archive(home, db_url, fakeweb, SEED_URL)
+    result = run(home, db_url, "verify")
+    assert result.exit_code == 0, result.output
+    assert "0 findings" in result.stdout and result.stderr == ""
+    [photo] = rows(db_url, m.Media)
+    blob = home / "blobs" / photo.sha256[:2] / photo.sha256[2:4] / photo.sha256
+    flip_one_byte(blob, 100)
+    result = run(home, db_url, "verify", "--format", "json")
+    assert result.exit_code == 1
+    [finding] = json.loads(result.stdout)
+    assert finding["problem"] == "changed" and finding["kind"] == "blob"
+    assert finding["path"] == str(blob)
+    assert result.stderr.strip() == f"archiver: verify: changed blob: {blob}: " \
+        f"{finding['detail']}"
+    # Only the article's files: the same finding (the photo is the seed's).
+    result = run(home, db_url, "verify", "--article", "1", "--format", "jsonl")
+    assert result.exit_code == 1 and str(blob) in result.stdout
+
+
+def test_verify_reports_changed_records_and_missing_and_unindexed_files(home, db_url,
+                                                                        fakeweb):
+    archive(home, db_url, fakeweb, SEED_URL)
+    [warc] = rows(db_url, m.WarcFile)
+    path = home / "warcs" / warc.name
+    flip_one_byte(path, path.stat().st_size // 2)
+    stray = home / "warcs" / "archiver-19990101000000-deadbeef.warc.gz"
+    stray.write_bytes(b"")
+    orphan = home / "blobs" / "ab" / "cd" / ("abcd" + "0" * 60)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"x")
+    [photo] = rows(db_url, m.Media)
+    (home / "blobs" / photo.sha256[:2] / photo.sha256[2:4] / photo.sha256).unlink()
+    result = run(home, db_url, "verify", "--format", "csv")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("archiver: verify: changed ") and str(path) in line
+               for line in lines), lines
+    assert f"archiver: verify: unindexed warc: {stray}: the database knows no such WARC" \
+        in lines
+    assert any(f"unindexed blob: {orphan}" in line for line in lines)
+    assert any(line.startswith("archiver: verify: missing blob: ") and photo.sha256 in line
+               for line in lines)
+    assert result.stdout.splitlines()[0] == "problem,kind,path,detail"
+    assert len(result.stdout.splitlines()) == len(lines) + 1

@@ -105,4 +105,33 @@ def export(ctx: click.Context, wacz_path: Path, articles: tuple[str, ...], since
     render.output_rows(rows, "table", fields=("what", "value"), title=str(summary.path))
 
 
-__all__ = ["export"]
+
+
+@click.command("verify")
+@click.option("--article", help="only this article's files (id, URL or source)")
+@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="table",
+              show_default=True, help="table for people; json, jsonl or csv for programs")
+@click.pass_context
+@_errors
+def verify(ctx: click.Context, article: str | None, fmt: str) -> None:
+    """Fixity: re-hash every blob and WARC record against the database (and the
+    time-stamp tokens); report missing, changed or unindexed files. Exits 1 on any
+    finding, with one line per finding on stderr: suitable for cron."""
+    from archiver.evidence import fixity, service
+
+    settings = _settings(ctx)
+    with _database(ctx) as db:
+        report = service.verify(settings, db, article)
+    rows = [f.as_dict() for f in report.findings]
+    counts = report.counts()
+    title = ("verified " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()
+                                      if k != "findings")
+             + f": {len(rows)} finding{'s' if len(rows) != 1 else ''}")
+    render.output_rows(rows, fmt, fields=fixity.FINDING_FIELDS, title=title)
+    for finding in report.findings:
+        click.echo(f"archiver: verify: {finding.line()}", err=True)
+    if report.findings:
+        sys.exit(1)
+
+
+__all__ = ["export", "verify"]

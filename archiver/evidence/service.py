@@ -9,7 +9,7 @@ from typing import Any
 
 from archiver import __version__
 from archiver.config import Settings
-from archiver.evidence import EvidenceError
+from archiver.evidence import EvidenceError, fixity
 from archiver.evidence.package import write_wacz
 from archiver.store import evidence as store
 from archiver.store.blobs import BlobStore
@@ -57,3 +57,25 @@ def export(settings: Settings, db: Database, dest: Path, refs: list[str],
     return ExportSummary(path=summary.path, articles=summary.articles, pages=summary.pages,
                          records=summary.records, whole_warcs=summary.whole_warcs,
                          export_warc=summary.export_warc, digest_sha256=summary.digest_sha256)
+
+
+def verify(settings: Settings, db: Database, article: str | None) -> fixity.Report:
+    """Re-hash blobs and WARC records (of one article, or everything) against the
+    database; a full check also reports files the database does not know."""
+    from archiver.store.queries import find_article
+
+    with db.reader() as session:
+        ids = [find_article(session, article).id] if article else None
+        captures = store.captures_for_fixity(session, ids)
+        media = store.media_blobs(session, ids)
+        known = store.warc_files(session)
+        referenced = store.referenced_blobs(session) if ids is None else set()
+    blobs = BlobStore(settings.blob_dir)
+    report = fixity.Report()
+    wanted = [(c.sha256, f"capture {c.id} ({c.url})") for c in captures if c.sha256]
+    wanted += [(sha, f"media {url}") for sha, url in media]
+    fixity.check_blobs(report, wanted, blobs.path)
+    fixity.check_warcs(report, settings.warc_dir, captures, known, whole=ids is None)
+    if ids is None:
+        fixity.check_unindexed_blobs(report, settings.blob_dir, referenced)
+    return report

@@ -176,3 +176,12 @@ def warc_files(session: Session) -> list[tuple[str, str]]:
     """(name, state) of every WARC the database knows."""
     return [(n, s) for n, s in session.execute(
         select(m.WarcFile.name, m.WarcFile.state).order_by(m.WarcFile.name))]
+
+
+def referenced_blobs(session: Session) -> set[str]:
+    """Every blob name the database refers to."""
+    names: set[str] = set()
+    for column in (m.Capture.sha256, m.Media.sha256, m.Link.snapshot_text_sha256):
+        names.update(s for s in session.scalars(select(column).where(column.is_not(None)))
+                     if s)
+    return names
