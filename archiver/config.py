@@ -55,6 +55,8 @@ class Settings:
     worker_stalled_after: float = 60.0
     job_attempts: int = 5
     job_retry_wait: float = 30.0
+    timestamp_authorities: str = ""
+    timestamp_ca_file: str = ""
 
     @property
     def blob_dir(self) -> Path:
@@ -63,6 +65,10 @@ class Settings:
     @property
     def warc_dir(self) -> Path:
         return self.home / "warcs"
+
+    @property
+    def timestamp_authority_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in self.timestamp_authorities.split(",") if u.strip())
 
     @property
     def provider_order(self) -> tuple[str, ...]:
@@ -114,6 +120,10 @@ SETTINGS_HELP: dict[str, str] = {
     "taken for dead and its running jobs are queued again",
     "job_attempts": "worker: attempts of a job that fails on the network before it is failed",
     "job_retry_wait": "worker: seconds before the first retry of a job; doubles each time",
+    "timestamp_authorities": "RFC 3161 time-stamping authorities (URLs, comma-separated, or a "
+    "TOML list) that time-stamp each closed WARC and each WACZ package; none by default",
+    "timestamp_ca_file": "PEM file of the authorities' root certificates that tokens are "
+    "verified against (default: only the certificates inside each token)",
 }
 
 
@@ -196,6 +206,8 @@ def _coerce(name: str, raw: object) -> object:
             if text not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
                 raise ValueError(text)
             return text in ("1", "true", "yes", "on")
+        if isinstance(raw, list):  # a TOML list of strings
+            return ",".join(str(item) for item in raw)
         return None if raw in (None, "") and "None" in str(kind) else str(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name}: cannot use {raw!r}") from None

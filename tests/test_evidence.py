@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.evidence.records import spans
@@ -17,6 +18,7 @@ from tests.cli_helpers import run
 from tests.fakeweb import dataset as ds
 from tests.fakeweb.articles import SEED_URL
 from tests.test_resolve import rows, web_env
+from tests.tsa import TsaCA, serve_tsa
 
 SEED_HANDLES = {"SVNewsAlerts", "NikolPashinyan", "Pres_Artsakh", "sfrantzman"}
 
@@ -196,3 +198,67 @@ def test_verify_reports_changed_records_and_missing_and_unindexed_files(home, db
                for line in lines)
     assert result.stdout.splitlines()[0] == "problem,kind,path,detail"
     assert len(result.stdout.splitlines()) == len(lines) + 1
+
+
+def test_trusted_timestamps_verify_and_a_changed_byte_fails(home, db_url, fakeweb, tmp_path):
+    ca = TsaCA.make()
+    with serve_tsa(ca) as tsa:
+        port = tsa.url.split(":")[2].split("/")[0]
+        env = web_env(fakeweb)
+        env["ARCHIVER_ALLOW_PRIVATE_NETWORKS"] += f",127.0.0.1:{port}"
+        env["ARCHIVER_TIMESTAMP_AUTHORITIES"] = tsa.url
+        env["ARCHIVER_TIMESTAMP_CA_FILE"] = str(ca.ca_pem(tmp_path / "tsa-root.pem"))
+        tsa.down = True  # a run whose authority is down still stores; verify says so
+        result = run(home, db_url, "archive", SEED_URL, env=env)
+        assert result.exit_code == 0, result.output
+        [warc] = rows(db_url, m.WarcFile)
+        path = home / "warcs" / warc.name
+        result = run(home, db_url, "verify", env=env)
+        assert result.exit_code == 1
+        assert result.stderr == f"archiver: verify: unstamped warc: {path}: no time-stamp " \
+            "token yet (archiver stamp asks again)\n"
+        tsa.down = False
+        result = run(home, db_url, "stamp", "--format", "json", env=env)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == {"stamped": [warc.name]}
+
+        [token] = rows(db_url, m.TimestampToken)
+        assert token.kind == "warc" and token.authority == tsa.url
+        tsr = path.with_name(path.name + ".tsr")
+        assert tsr.read_bytes() == token.token
+        # The token verifies on its own, with rfc3161-client and the test root only.
+        response = decode_timestamp_response(tsr.read_bytes())
+        verifier = VerifierBuilder().add_root_certificate(ca.ca_cert).build()
+        assert verifier.verify_message(response, path.read_bytes())
+        result = run(home, db_url, "verify", env=env)
+        assert result.exit_code == 0, result.output
+        assert "1 timestamps" in result.stdout
+
+        out = tmp_path / "seed.wacz"
+        result = run(home, db_url, "export", "--wacz", str(out), "--format", "json", env=env)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["timestamps"] == [tsa.url]
+        assert_valid(out)
+        with zipfile.ZipFile(out) as zf:
+            digest_json = zf.read("datapackage-digest.json")
+            assert zf.read(f"timestamps/{warc.name}.tsr") == token.token  # travels along
+        package_token = decode_timestamp_response((tmp_path / "seed.wacz.tsr").read_bytes())
+        assert verifier.verify_message(package_token, digest_json)
+
+        # One changed byte in the WARC: the token no longer matches it.
+        flip_one_byte(path, 10)
+        assert not _verifies(verifier, response, path.read_bytes())
+        result = run(home, db_url, "verify", "--format", "json", env=env)
+        assert result.exit_code == 1
+        findings = json.loads(result.stdout)
+        assert {"problem": "changed", "kind": "warc", "path": str(path)} in [
+            {k: f[k] for k in ("problem", "kind", "path")} for f in findings]
+        assert any("time-stamped at" in f["detail"] for f in findings)
+        assert len(tsa.requests) == 3  # the refused one, the WARC's, the package's
+
+
+def _verifies(verifier, response, data: bytes) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        return verifier.verify_message(response, data)
+    except VerificationError:
+        return False

@@ -134,4 +134,27 @@ def verify(ctx: click.Context, article: str | None, fmt: str) -> None:
         sys.exit(1)
 
 
-__all__ = ["export", "verify"]
+@click.command("stamp")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+@_errors
+def stamp(ctx: click.Context, fmt: str) -> None:
+    """Time-stamp (RFC 3161, setting timestamp_authorities) every closed WARC that has
+    no token yet. Runs do this by themselves; this is for WARCs of older runs, or of
+    runs whose authority could not be reached."""
+    from archiver.evidence import service
+
+    settings = _settings(ctx)
+    if not settings.timestamp_authority_urls:
+        raise EvidenceError("no time-stamping authority: set timestamp_authorities")
+    with _database(ctx) as db:
+        done = service.stamp_warcs(settings, db)
+    if fmt == "json":
+        render.print_json_line({"stamped": done})
+        return
+    render.output_rows([{"warc": name} for name in done], "table", fields=("warc",),
+                       title=f"{len(done)} WARC{'s' if len(done) != 1 else ''} time-stamped")
+
+
+__all__ = ["export", "stamp", "verify"]

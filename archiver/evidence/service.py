@@ -9,7 +9,7 @@ from typing import Any
 
 from archiver import __version__
 from archiver.config import Settings
-from archiver.evidence import EvidenceError, fixity
+from archiver.evidence import EvidenceError, fixity, timestamps
 from archiver.evidence.package import write_wacz
 from archiver.store import evidence as store
 from archiver.store.blobs import BlobStore
@@ -50,13 +50,90 @@ def export(settings: Settings, db: Database, dest: Path, refs: list[str],
         if not ids:
             raise EvidenceError("no article to export" + (f" since {since}" if since else ""))
         selection = store.select_material(session, ids)
-        tokens: dict[str, bytes] = {}
+        names = {c.warc_file for c in selection.captures if c.warc_file}
+        tokens = {t.name: t.token for t in store.tokens(session, "warc", names)}
     blobs = BlobStore(settings.blob_dir)
     summary = write_wacz(dest, selection, warc_dir=settings.warc_dir, blob_path=blobs.path,
                          tokens=tokens, provenance=export_provenance(settings))
-    return ExportSummary(path=summary.path, articles=summary.articles, pages=summary.pages,
-                         records=summary.records, whole_warcs=summary.whole_warcs,
-                         export_warc=summary.export_warc, digest_sha256=summary.digest_sha256)
+    result = ExportSummary(path=summary.path, articles=summary.articles, pages=summary.pages,
+                           records=summary.records, whole_warcs=summary.whole_warcs,
+                           export_warc=summary.export_warc, digest_sha256=summary.digest_sha256)
+    if settings.timestamp_authority_urls:
+        # The token covers datapackage-digest.json, which covers every file.
+        stamped = timestamps.stamp(settings, summary.digest_sha256)
+        timestamps.write_beside(summary.path, stamped[0])
+        with db.transaction() as session:
+            store.add_tokens(session, "wacz", str(summary.path), summary.digest_sha256,
+                             [(t.authority, t.der, t.gen_time) for t in stamped])
+        result.timestamps = [t.authority for t in stamped]
+    return result
+
+
+def stamp_warcs(settings: Settings, db: Database) -> list[str]:
+    """Time-stamp every published WARC that has no token yet (the run's own, and any
+    an earlier run could not get stamped); the names stamped."""
+    if not settings.timestamp_authority_urls:
+        return []
+    with db.reader() as session:
+        names = store.unstamped_warcs(session)
+    done = []
+    for name in names:
+        path = settings.warc_dir / name
+        if not path.is_file():
+            continue
+        sha = fixity.file_sha256(path)
+        stamped = timestamps.stamp(settings, sha)  # the network, outside any transaction
+        timestamps.write_beside(path, stamped[0])
+        with db.transaction() as session:
+            store.add_tokens(session, "warc", name, sha,
+                             [(t.authority, t.der, t.gen_time) for t in stamped])
+        done.append(name)
+    return done
+
+
+def check_tokens(settings: Settings, report: fixity.Report, rows: list[store.TokenRow],
+                 warc_names: set[str] | None) -> None:
+    """Each token still matches its file, and the copy beside the file is the same."""
+    for row in rows:
+        if row.kind == "warc":
+            if warc_names is not None and row.name not in warc_names:
+                continue
+            path = settings.warc_dir / row.name
+            if not path.is_file():
+                continue  # reported as a missing WARC
+            current = fixity.file_sha256(path)
+        else:
+            path = Path(row.name)
+            if not path.is_file():
+                continue  # a package handed on or moved is not the archive's concern
+            current = _digest_of_package(path)
+        report.timestamps += 1
+        beside = timestamps.token_path(path)
+        if current != row.sha256:
+            report.add("changed", row.kind, path, f"sha256 {current} is not the "
+                       f"{row.sha256} time-stamped at {row.gen_time} by {row.authority}")
+            continue
+        try:
+            timestamps.check(settings, row.token, bytes.fromhex(current))
+        except EvidenceError as exc:
+            report.add("unverified", "timestamp", beside, f"{row.authority}: {exc}")
+            continue
+        if not beside.is_file():
+            report.add("missing", "timestamp", beside, f"token of {row.authority}")
+        elif beside.read_bytes() != row.token and not any(
+                r.token == beside.read_bytes() for r in rows if r.name == row.name):
+            report.add("changed", "timestamp", beside, "differs from the database's token")
+
+
+def _digest_of_package(path: Path) -> str:
+    import hashlib
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return hashlib.sha256(zf.read("datapackage-digest.json")).hexdigest()
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return "unreadable"
 
 
 def verify(settings: Settings, db: Database, article: str | None) -> fixity.Report:
@@ -70,6 +147,8 @@ def verify(settings: Settings, db: Database, article: str | None) -> fixity.Repo
         media = store.media_blobs(session, ids)
         known = store.warc_files(session)
         referenced = store.referenced_blobs(session) if ids is None else set()
+        token_rows = store.tokens(session)
+        unstamped = store.unstamped_warcs(session)
     blobs = BlobStore(settings.blob_dir)
     report = fixity.Report()
     wanted = [(c.sha256, f"capture {c.id} ({c.url})") for c in captures if c.sha256]
@@ -78,4 +157,11 @@ def verify(settings: Settings, db: Database, article: str | None) -> fixity.Repo
     fixity.check_warcs(report, settings.warc_dir, captures, known, whole=ids is None)
     if ids is None:
         fixity.check_unindexed_blobs(report, settings.blob_dir, referenced)
+    names = None if ids is None else {c.warc_file for c in captures if c.warc_file}
+    check_tokens(settings, report, token_rows, names)
+    if settings.timestamp_authority_urls:
+        for name in unstamped:
+            if names is None or name in names:
+                report.add("unstamped", "warc", settings.warc_dir / name,
+                           "no time-stamp token yet (archiver stamp asks again)")
     return report

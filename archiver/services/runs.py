@@ -67,7 +67,8 @@ def _run(settings: Settings, db: Database) -> Iterator[Recorder]:
         raise
 
 
-def _commit(db: Database, recorder: Recorder, write: Callable[[Session], None]) -> None:
+def _commit(settings: Settings, db: Database, recorder: Recorder,
+            write: Callable[[Session], None]) -> None:
     """Phase 2: ``write`` and the captures in one transaction, then publish the WARC."""
     warc = recorder.warc
     assert warc is not None
@@ -89,6 +90,20 @@ def _commit(db: Database, recorder: Recorder, write: Callable[[Session], None]) 
     crashpoints.reached("run:published")
     with db.transaction() as session:
         warcfiles.mark_published(session, warc.name)
+    if settings.timestamp_authority_urls:
+        _stamp(settings, db)
+
+
+def _stamp(settings: Settings, db: Database) -> None:
+    """Time-stamp the closed WARC(s). An authority that cannot be reached does not
+    fail a run that is stored: ``archiver verify`` reports the WARC as unstamped
+    and the next run (or ``archiver stamp``) asks again."""
+    from archiver.evidence import EvidenceError, service
+
+    try:
+        service.stamp_warcs(settings, db)
+    except (EvidenceError, OSError):
+        pass
 
 
 def archive(
@@ -140,7 +155,7 @@ def archive(
                 resolver.apply(session, {i: s.version_id for i, s in enumerate(summaries)})
             snap.apply(session, kept)
 
-        _commit(db, recorder, write)
+        _commit(settings, db, recorder, write)
         warc = recorder.warc
         assert warc is not None
     return RunResult(summaries, stats, warc.name if warc.records else None, snapshots)
@@ -183,7 +198,7 @@ def resolve(
             if total:
                 total(len(work))
             stats = resolver.run(work, progress)
-        _commit(db, recorder, resolver.apply)
+        _commit(settings, db, recorder, resolver.apply)
         warc = recorder.warc
         assert warc is not None
     return RunResult([], stats, warc.name if warc.records else None)

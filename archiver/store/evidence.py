@@ -185,3 +185,40 @@ def referenced_blobs(session: Session) -> set[str]:
         names.update(s for s in session.scalars(select(column).where(column.is_not(None)))
                      if s)
     return names
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    kind: str
+    name: str
+    sha256: str
+    authority: str
+    token: bytes
+    gen_time: str | None
+
+
+def add_tokens(session: Session, kind: str, name: str, sha256: str,
+               tokens: Iterable[tuple[str, bytes, dt.datetime]]) -> None:
+    for authority, der, gen_time in tokens:
+        session.add(m.TimestampToken(kind=kind, name=name, sha256=sha256, authority=authority,
+                                     token=der, gen_time=gen_time))
+
+
+def unstamped_warcs(session: Session) -> list[str]:
+    """Published WARCs that no token covers yet."""
+    stamped = select(m.TimestampToken.name).where(m.TimestampToken.kind == "warc")
+    return list(session.scalars(select(m.WarcFile.name).where(
+        m.WarcFile.state == "published", m.WarcFile.name.not_in(stamped))
+        .order_by(m.WarcFile.name)))
+
+
+def tokens(session: Session, kind: str | None = None,
+           names: Iterable[str] | None = None) -> list[TokenRow]:
+    stmt = select(m.TimestampToken).order_by(m.TimestampToken.id)
+    if kind is not None:
+        stmt = stmt.where(m.TimestampToken.kind == kind)
+    if names is not None:
+        stmt = stmt.where(m.TimestampToken.name.in_(list(names)))
+    return [TokenRow(t.kind, t.name, t.sha256, t.authority, t.token,
+                     iso_utc(t.gen_time) if t.gen_time else None)
+            for t in session.scalars(stmt)]
