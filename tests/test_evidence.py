@@ -3,7 +3,9 @@ the fake web, on SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import ssl
 import subprocess
 import sys
 import zipfile
@@ -14,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.evidence.records import spans
 from archiver.store import models as m
-from tests.cli_helpers import run
+from tests.cli_helpers import run, run_json
 from tests.fakeweb import dataset as ds
 from tests.fakeweb.articles import SEED_URL
 from tests.test_resolve import rows, web_env
@@ -53,6 +55,17 @@ def warc_records(path: Path) -> list[tuple[str, str | None]]:
                         found.append((record.rec_type,
                                       record.rec_headers.get_header("WARC-Target-URI")))
     return found
+
+
+def _headers(fh):  # type: ignore[no-untyped-def]
+    """Each record's WARC headers, and a warcinfo record's fields, as one dict."""
+    for record in ArchiveIterator(fh):
+        found = dict(record.rec_headers.headers)
+        if record.rec_type == "warcinfo":
+            for line in record.content_stream().read().decode().splitlines():
+                key, _, value = line.partition(": ")
+                found[key] = value
+        yield found
 
 
 def archive(home: Path, db_url: str, web, *sources: str) -> None:  # type: ignore[no-untyped-def]
@@ -94,6 +107,30 @@ def test_export_of_the_seed_article_is_a_valid_wacz(home, db_url, fakeweb, tmp_p
     assert {r["path"] for r in package["resources"]} >= {
         f"archive/{warc.name}", "indexes/index.cdx", "pages/pages.jsonl"}
     assert "news.example" in index and "pbs.twimg.com" in index
+
+    # Provenance: where each answer came from, over what, and what shaped the run.
+    leaf = ssl.PEM_cert_to_DER_cert(fakeweb.certs.leaf.cert_chain_pems[0].bytes().decode())
+    for page in by_kind["tweet"] + by_kind["media"] + by_kind["article"]:
+        how = page["provenance"]
+        assert how["peer_ip"] == "127.0.0.1" and how["tls_version"].startswith("TLS")
+        assert how["tls_chain_sha256"] == hashlib.sha256(leaf).hexdigest()
+        assert how["request_at"] <= how["response_at"]
+        assert how["user_agent"].startswith("archiver/0.1.0 (web archiving")
+    [run_info] = package["archiver"]["runs"].values()
+    assert run_info["software"] == "archiver/0.1.0"
+    assert run_info["settings"]["providers"] == "syndication,fxtwitter,oembed,wayback"
+    assert run_info["settings"]["max_body_bytes"] == 20 * 1024 * 1024
+    with zipfile.ZipFile(out) as zf, zf.open(f"archive/{warc.name}") as fh:
+        records = list(_headers(fh))
+    assert json.loads(records[0]["archiver-provenance"]) == run_info
+    assert {r.get("WARC-IP-Address") for r in records if r["WARC-Type"] == "response"} \
+        == {"127.0.0.1"}
+    tweets = run_json(home, db_url, "tweets")
+    assert {t["provenance"]["peer_ip"] for t in tweets} == {"127.0.0.1"}
+    assert all(t["provenance"]["run"] == run_info for t in tweets)
+    links = {link["url"]: link for link in run_json(home, db_url, "links")}
+    tco = links[f"https://t.co/{ds.FRANTZMAN_CODE}"]["provenance"]
+    assert tco["tls_chain_sha256"] == hashlib.sha256(leaf).hexdigest()
 
 
 def test_export_of_one_article_copies_only_its_records(home, db_url, fakeweb, tmp_path,

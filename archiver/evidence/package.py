@@ -235,7 +235,8 @@ def write_wacz(dest: Path, selection: Selection, *, warc_dir: Path, blob_path,  
             if first is not None and first.ts:
                 package["mainPageDate"] = first.ts
         package["archiver"] = {"articles": list(selection.articles), "whole_warcs": whole,
-                               "export_warc": export_name, "provenance": provenance}
+                               "export_warc": export_name, "provenance": provenance,
+                               "runs": selection.runs}
         package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
         digest = {"path": "datapackage.json",
                   "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}

@@ -33,7 +33,7 @@ from archiver.services.archive import (
     store_detection,
 )
 from archiver.services.housekeeping import tidy
-from archiver.services.recorder import Recorder
+from archiver.services.recorder import Recorder, run_provenance
 from archiver.services.resolve import Resolver, ResolveStats
 from archiver.services.sources import Source
 from archiver.store import links, rows, warcfiles
@@ -58,7 +58,8 @@ class RunResult:
 def _run(settings: Settings, db: Database) -> Iterator[Recorder]:
     """A recorder for the fetch phase; on any failure its temporary WARC goes."""
     tidy(settings, db)
-    warc = WarcRun(settings.warc_dir, operator=settings.user_agent_contact)
+    warc = WarcRun(settings.warc_dir, operator=settings.user_agent_contact,
+                   provenance=run_provenance(settings))
     recorder = Recorder(BlobStore(settings.blob_dir), warc)
     try:
         yield recorder
@@ -77,7 +78,7 @@ def _commit(settings: Settings, db: Database, recorder: Recorder,
         write(session)
         recorder.store(session)
         if warc.records:
-            warcfiles.register_pending(session, warc.name, warc.records)
+            warcfiles.register_pending(session, warc.name, warc.records, warc.provenance)
         rows.save(session)
         warc.seal()
         crashpoints.reached("run:before_commit")

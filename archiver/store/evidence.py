@@ -51,13 +51,14 @@ class Selection:
     pages: tuple[Page, ...]
     title: str | None
     main_url: str | None
+    runs: dict[str, object] = field(default_factory=dict)  # WARC name -> run provenance
 
 
 def _ref(c: m.Capture) -> CaptureRef:
     return CaptureRef(
         id=c.id, url=c.url, fetched_at=iso_utc(c.fetched_at), status=c.status,
         content_type=c.content_type, sha256=c.sha256, size=c.size, warc_file=c.warc_file,
-        warc_offset=c.warc_offset, provenance=getattr(c, "provenance", None),
+        warc_offset=c.warc_offset, provenance=c.provenance,
     )
 
 
@@ -150,8 +151,16 @@ def select_material(session: Session, article_ids: Sequence[int]) -> Selection:
         captures.extend(_ref(c) for c in session.scalars(
             select(m.Capture).where(m.Capture.id.in_(cpart)).order_by(m.Capture.id)))
     title = titles[0] if len(titles) == 1 else f"{len(titles)} articles"
+    how = {c.id: c.provenance for c in captures if c.provenance}
+    pages = [Page(p.url, p.ts, p.title, p.kind, p.capture_id,
+                  {**p.extra, "provenance": how.get(p.capture_id)} if p.capture_id in how
+                  else p.extra) for p in pages]
+    names = sorted({c.warc_file for c in captures if c.warc_file})
+    runs = dict(session.execute(select(m.WarcFile.name, m.WarcFile.provenance)
+                                .where(m.WarcFile.name.in_(names))).all()) \
+        if names else {}
     return Selection(tuple(article_ids), tuple(captures), tuple(pages), title,
-                     main_url if len(titles) == 1 else None)
+                     main_url if len(titles) == 1 else None, runs)
 
 
 def captures_for_fixity(session: Session, article_ids: Sequence[int] | None) -> list[CaptureRef]:
