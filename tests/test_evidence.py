@@ -194,7 +194,7 @@ def test_verify_passes_then_names_the_changed_blob(home, db_url, fakeweb):
     archive(home, db_url, fakeweb, SEED_URL)
     result = run(home, db_url, "verify")
     assert result.exit_code == 0, result.output
-    assert "0 findings" in result.stdout and result.stderr == ""
+    assert "no finding" in result.stdout and result.stderr == ""
     [photo] = rows(db_url, m.Media)
     blob = home / "blobs" / photo.sha256[:2] / photo.sha256[2:4] / photo.sha256
     flip_one_byte(blob, 100)

@@ -159,3 +159,23 @@ def serve_tsa(ca: TsaCA) -> Iterator[TSA]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """``python -m tests.tsa``: a test TSA for trying time-stamps by hand."""
+    import tempfile
+    import time
+
+    ca = TsaCA.make()
+    folder = Path(tempfile.mkdtemp(prefix="tsa-"))
+    with serve_tsa(ca) as tsa:
+        port = tsa.url.split(":")[2].split("/")[0]
+        print(f"export ARCHIVER_TIMESTAMP_AUTHORITIES={tsa.url}")
+        print(f"export ARCHIVER_TIMESTAMP_CA_FILE={ca.ca_pem(folder / 'tsa-root.pem')}")
+        print(f"# and add 127.0.0.1:{port} to ARCHIVER_ALLOW_PRIVATE_NETWORKS", flush=True)
+        while True:
+            time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

@@ -127,7 +127,12 @@ def verify(ctx: click.Context, article: str | None, fmt: str) -> None:
     title = ("verified " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()
                                       if k != "findings")
              + f": {len(rows)} finding{'s' if len(rows) != 1 else ''}")
-    render.output_rows(rows, fmt, fields=fixity.FINDING_FIELDS, title=title)
+    if fmt != "table":
+        render.output_rows(rows, fmt, fields=fixity.FINDING_FIELDS)
+    elif not rows:
+        click.echo(title.replace("0 findings", "no finding"))
+    else:
+        _findings_table(rows, title)
     for finding in report.findings:
         click.echo(f"archiver: verify: {finding.line()}", err=True)
     if report.findings:
@@ -155,6 +160,19 @@ def stamp(ctx: click.Context, fmt: str) -> None:
         return
     render.output_rows([{"warc": name} for name in done], "table", fields=("warc",),
                        title=f"{len(done)} WARC{'s' if len(done) != 1 else ''} time-stamped")
+
+
+def _findings_table(rows: list[dict[str, str]], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("problem", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("path", overflow="fold", ratio=2)
+    table.add_column("detail", overflow="fold", ratio=1)
+    for row in rows:
+        table.add_row(row["problem"], row["kind"], row["path"], row["detail"])
+    render.console_for(sys.stdout).print(table)
 
 
 __all__ = ["export", "stamp", "verify"]
