@@ -179,6 +179,11 @@ def test_export_names_what_it_cannot_find(home, db_url, fakeweb, tmp_path):
     archive(home, db_url, fakeweb, SEED_URL)
     result = run(home, db_url, "export", "--wacz", str(tmp_path / "x.wacz"), "--article", "99")
     assert result.exit_code == 1 and "99: no such article" in result.stderr
+    result = run(home, db_url, "export", "--wacz", str(tmp_path / "x.wacz"), "--since",
+                 "2999-01-01")
+    assert result.exit_code == 1 and "no article to export since 2999-01-01" in result.stderr
+    result = run(home, db_url, "export", "--wacz", str(tmp_path / "no" / "x.wacz"))
+    assert result.exit_code == 1 and "folder does not exist" in result.stderr
     for warc in (home / "warcs").iterdir():
         warc.unlink()
     result = run(home, db_url, "export", "--wacz", str(tmp_path / "x.wacz"))
