@@ -504,13 +504,16 @@ def _peer(response: requests.Response) -> dict[str, object] | None:
         return None
     peer: dict[str, object] = {"ip": address[0], "port": address[1]}
     if hasattr(sock, "getpeercert"):
-        chain_of = getattr(sock, "get_unverified_chain", None)  # Python 3.13+
-        chain = [c for c in (chain_of() or []) if isinstance(c, bytes)] if chain_of else []
-        if not chain:
-            chain = [sock.getpeercert(binary_form=True) or b""]
+        try:
+            chain_of = getattr(sock, "get_unverified_chain", None)  # Python 3.13+
+            chain = [c for c in (chain_of() or []) if isinstance(c, bytes)] if chain_of else []
+            if not chain:
+                chain = [sock.getpeercert(binary_form=True) or b""]
+            peer["tls_version"] = sock.version()
+        except (OSError, ValueError):  # shut by the deadline meanwhile: the caller says so
+            return peer
         peer["tls_chain_sha256"] = hashlib.sha256(b"".join(chain)).hexdigest()
         peer["tls_chain_certificates"] = len(chain)
-        peer["tls_version"] = sock.version()
     return peer
 
 
