@@ -21,12 +21,12 @@ from rich.progress import Progress
 from sqlalchemy.exc import SQLAlchemyError
 
 from archiver import __version__, render, report_html
+from archiver import cli_evidence as evidence_commands
 from archiver.cli_jobs import queue_option
 from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
 from archiver.config import ConfigError, Settings, load_settings
 from archiver.detect.values import LINK_KINDS
-from archiver.evidence import command as evidence_commands
 from archiver.net.errors import FetchError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES

@@ -5,7 +5,7 @@
   own block and payload digests (so one changed byte anywhere is found), and each
   capture's record is where its row says, for the URL it says, with the payload
   the blob holds;
-- every time-stamp token still matches its file (see timestamps.py);
+- every time-stamp token still matches its file (see net/tsa.py);
 - a full check also reports files nobody refers to: blobs and WARCs the
   database does not know (``unindexed``), and blobs whose bytes do not match
   their name.
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archiver.store.evidence import CaptureRef
+from archiver.store.evidence import CaptureRef, file_sha256
 
 CHUNK = 1024 * 1024
 FINDING_FIELDS = ("problem", "kind", "path", "detail")
@@ -55,14 +55,6 @@ class Report:
     def counts(self) -> dict[str, int]:
         return {"blobs": self.blobs, "warc_files": self.warc_files, "records": self.records,
                 "timestamps": self.timestamps, "findings": len(self.findings)}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_blobs(report: Report, wanted: Iterable[tuple[str, str]],

@@ -9,8 +9,9 @@ from typing import Any
 
 from archiver import __version__
 from archiver.config import Settings
-from archiver.evidence import EvidenceError, fixity, timestamps
+from archiver.evidence import EvidenceError, fixity
 from archiver.evidence.package import write_wacz
+from archiver.net import tsa
 from archiver.store import evidence as store
 from archiver.store.blobs import BlobStore
 from archiver.store.db import Database
@@ -60,35 +61,16 @@ def export(settings: Settings, db: Database, dest: Path, refs: list[str],
                            export_warc=summary.export_warc, digest_sha256=summary.digest_sha256)
     if settings.timestamp_authority_urls:
         # The token covers datapackage-digest.json, which covers every file.
-        stamped = timestamps.stamp(settings, summary.digest_sha256)
-        timestamps.write_beside(summary.path, stamped[0])
+        try:
+            stamped = tsa.stamp(settings, summary.digest_sha256)
+        except tsa.TimestampError as exc:
+            raise EvidenceError(f"{summary.path} written, but not time-stamped: {exc}") from None
+        store.write_token_beside(summary.path, stamped[0].der)
         with db.transaction() as session:
             store.add_tokens(session, "wacz", str(summary.path), summary.digest_sha256,
                              [(t.authority, t.der, t.gen_time) for t in stamped])
         result.timestamps = [t.authority for t in stamped]
     return result
-
-
-def stamp_warcs(settings: Settings, db: Database) -> list[str]:
-    """Time-stamp every published WARC that has no token yet (the run's own, and any
-    an earlier run could not get stamped); the names stamped."""
-    if not settings.timestamp_authority_urls:
-        return []
-    with db.reader() as session:
-        names = store.unstamped_warcs(session)
-    done = []
-    for name in names:
-        path = settings.warc_dir / name
-        if not path.is_file():
-            continue
-        sha = fixity.file_sha256(path)
-        stamped = timestamps.stamp(settings, sha)  # the network, outside any transaction
-        timestamps.write_beside(path, stamped[0])
-        with db.transaction() as session:
-            store.add_tokens(session, "warc", name, sha,
-                             [(t.authority, t.der, t.gen_time) for t in stamped])
-        done.append(name)
-    return done
 
 
 def check_tokens(settings: Settings, report: fixity.Report, rows: list[store.TokenRow],
@@ -101,21 +83,21 @@ def check_tokens(settings: Settings, report: fixity.Report, rows: list[store.Tok
             path = settings.warc_dir / row.name
             if not path.is_file():
                 continue  # reported as a missing WARC
-            current = fixity.file_sha256(path)
+            current = store.file_sha256(path)
         else:
             path = Path(row.name)
             if not path.is_file():
                 continue  # a package handed on or moved is not the archive's concern
             current = _digest_of_package(path)
         report.timestamps += 1
-        beside = timestamps.token_path(path)
+        beside = store.token_path(path)
         if current != row.sha256:
             report.add("changed", row.kind, path, f"sha256 {current} is not the "
                        f"{row.sha256} time-stamped at {row.gen_time} by {row.authority}")
             continue
         try:
-            timestamps.check(settings, row.token, bytes.fromhex(current))
-        except EvidenceError as exc:
+            tsa.check(settings, row.token, bytes.fromhex(current))
+        except tsa.TimestampError as exc:
             report.add("unverified", "timestamp", beside, f"{row.authority}: {exc}")
             continue
         if not beside.is_file():

@@ -36,6 +36,7 @@ from archiver.services.housekeeping import tidy
 from archiver.services.recorder import Recorder, run_provenance
 from archiver.services.resolve import Resolver, ResolveStats
 from archiver.services.sources import Source
+from archiver.services.stamping import stamp_after_run
 from archiver.store import links, rows, warcfiles
 from archiver.store.articles import existing_version
 from archiver.store.blobs import BlobStore
@@ -92,19 +93,8 @@ def _commit(settings: Settings, db: Database, recorder: Recorder,
     with db.transaction() as session:
         warcfiles.mark_published(session, warc.name)
     if settings.timestamp_authority_urls:
-        _stamp(settings, db)
+        stamp_after_run(settings, db)
 
-
-def _stamp(settings: Settings, db: Database) -> None:
-    """Time-stamp the closed WARC(s). An authority that cannot be reached does not
-    fail a run that is stored: ``archiver verify`` reports the WARC as unstamped
-    and the next run (or ``archiver stamp``) asks again."""
-    from archiver.evidence import EvidenceError, service
-
-    try:
-        service.stamp_warcs(settings, db)
-    except (EvidenceError, OSError):
-        pass
 
 
 def archive(

@@ -8,14 +8,41 @@ and fixity code above never touches a session.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
 from archiver.store.queries import find_article, iso_utc
+
+CHUNK = 1024 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def token_path(path: Path) -> Path:
+    """Where a file's time-stamp token is kept: ``F.tsr`` beside ``F``."""
+    return path.with_name(path.name + ".tsr")
+
+
+def write_token_beside(path: Path, der: bytes) -> Path:
+    """``F.tsr`` beside ``F``, written atomically."""
+    target = token_path(path)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(der)
+    os.replace(tmp, target)
+    return target
 
 
 @dataclass(frozen=True)

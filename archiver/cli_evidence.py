@@ -1,7 +1,8 @@
-"""``archiver export`` and ``archiver verify``: click commands, thin over evidence/.
+"""``archiver export``, ``verify`` and ``stamp``: click commands, thin over
+evidence/ and services/stamping.py.
 
-Registered in cli.py with one line each. Heavy libraries (cdxj-indexer,
-rfc3161-client) are imported inside the commands, not at start-up.
+Registered in cli.py with one line each. Heavy libraries (cdxj-indexer, warcio's
+iterators, rfc3161-client) are imported inside the commands, not at start-up.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from archiver import render
 from archiver.config import ConfigError, Settings
 from archiver.evidence import EvidenceError
 from archiver.net.errors import FetchError
-from archiver.store.db import Database, DatabaseError, as_database_error, describe
+from archiver.net.tsa import TimestampError
+from archiver.store.db import Database, DatabaseError
 from archiver.store.queries import NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,16 +40,11 @@ def _errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (EvidenceError, DatabaseError, ConfigError, NotFound, FetchError) as exc:
+        except (EvidenceError, TimestampError, DatabaseError, ConfigError, NotFound,
+                FetchError) as exc:
             _fail(str(exc))
         except OSError as exc:
             _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-        except SQLAlchemyError as exc:
-            settings = _settings(click.get_current_context())
-            mapped = as_database_error(exc, describe(settings.effective_database_url))
-            if mapped is None:
-                raise
-            _fail(str(mapped))
 
     return wrapper  # type: ignore[return-value]
 
@@ -148,13 +144,13 @@ def stamp(ctx: click.Context, fmt: str) -> None:
     """Time-stamp (RFC 3161, setting timestamp_authorities) every closed WARC that has
     no token yet. Runs do this by themselves; this is for WARCs of older runs, or of
     runs whose authority could not be reached."""
-    from archiver.evidence import service
+    from archiver.services.stamping import stamp_warcs
 
     settings = _settings(ctx)
     if not settings.timestamp_authority_urls:
         raise EvidenceError("no time-stamping authority: set timestamp_authorities")
     with _database(ctx) as db:
-        done = service.stamp_warcs(settings, db)
+        done = stamp_warcs(settings, db)
     if fmt == "json":
         render.print_json_line({"stamped": done})
         return
