@@ -68,8 +68,8 @@ def tweets(
     media = _media(session, ids, blobs)
     cites = _citations(session, ids)
     how = provenance.of_captures(session, [t.capture_id for t in rows])
-    return [{**_tweet_dict(t, evidence.get(t.id, []), media.get(t.id, []), cites.get(t.id, [])),
-             "provenance": how.get(t.capture_id) if t.capture_id else None}
+    return [_tweet_dict(t, evidence.get(t.id, []), media.get(t.id, []), cites.get(t.id, []),
+                        how.get(t.capture_id) if t.capture_id else None)
             for t in rows]
 
 
@@ -169,7 +169,8 @@ def _citations(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any
 
 
 def _tweet_dict(t: m.Tweet, evidence: list[dict[str, Any]], media: list[dict[str, Any]],
-                cites: list[dict[str, Any]]) -> dict[str, Any]:
+                cites: list[dict[str, Any]],
+                how: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": t.id,
         "status_url": f"https://twitter.com/{t.handle or 'i/web'}/status/{t.id}",
@@ -191,6 +192,7 @@ def _tweet_dict(t: m.Tweet, evidence: list[dict[str, Any]], media: list[dict[str
         "last_checked_at": iso_utc(t.last_checked_at) if t.last_checked_at else None,
         "media": media,
         "citations": cites,
+        "provenance": how,  # how the capture it rests on was obtained (store/provenance.py)
         # for the table only: the day it was posted, article#citation that cite it
         "date": iso_utc(t.created_at)[:10] if t.created_at else None,
         "cited_by": " ".join(f"{c['article_id']}#{c['citation_id']}" for c in cites),
