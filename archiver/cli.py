@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from archiver import __version__, render
+from archiver import cli_evidence as evidence_commands
 from archiver.cli_jobs import queue_option
 from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
@@ -650,3 +651,6 @@ def db_upgrade(ctx: click.Context, start_over: bool) -> None:
 
 main.add_command(serve_command)
 register_job_commands(main)  # worker, jobs (cli_jobs.py)
+main.add_command(evidence_commands.export)
+main.add_command(evidence_commands.verify)
+main.add_command(evidence_commands.stamp)

@@ -101,6 +101,12 @@ class Settings:
         5, "`worker`: attempts of a job that fails on the network before it is failed")
     job_retry_wait: float = setting(
         30.0, "`worker`: seconds before the first retry of a job; doubles each time")
+    timestamp_authorities: str = setting(
+        "", "RFC 3161 time-stamping authorities (URLs, comma-separated, or a TOML list) that "
+        "time-stamp each closed WARC and each WACZ package; none by default")
+    timestamp_ca_file: str = setting(
+        "", "PEM file of the authorities' root certificates that tokens are verified against "
+        "(default: only the certificates inside each token)")
 
     @property
     def blob_dir(self) -> Path:
@@ -109,6 +115,10 @@ class Settings:
     @property
     def warc_dir(self) -> Path:
         return self.home / "warcs"
+
+    @property
+    def timestamp_authority_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in self.timestamp_authorities.split(",") if u.strip())
 
     @property
     def provider_order(self) -> tuple[str, ...]:
@@ -263,6 +273,8 @@ def _coerce(name: str, raw: object) -> object:
             if text not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
                 raise ValueError(text)
             return text in ("1", "true", "yes", "on")
+        if isinstance(raw, list):  # a TOML list of strings
+            return ",".join(str(item) for item in raw)
         return None if raw in (None, "") and "None" in str(kind) else str(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name}: cannot use {raw!r}") from None

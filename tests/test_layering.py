@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     "cli": 8,  # commands (cli_web.py: `archiver serve`)
     "web": 7,  # the web view's app, templates and static files
     "render": 6, "report_html": 6, "jobs": 6,  # output for people and programs; task wrappers
-    "services": 5, "export": 5,  # use cases
+    "services": 5, "export": 5, "evidence": 5,  # use cases; WACZ, fixity (issue 15)
     "net": 4, "store": 4,  # sockets | SQL and files
     "providers": 3, "rules": 3,  # tweet services' answers interpreted | pure decisions
     "detect": 2,  # pure: document -> article, citations, links

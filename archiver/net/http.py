@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
 import heapq
 import os
 import random
@@ -82,6 +83,9 @@ class Exchange:
     body: bytes | None  # decoded body; None when it went to a sink
     started_at: dt.datetime
     elapsed_ms: int
+    # Where the answer came from: {"ip", "port", "tls_chain_sha256", "tls_version"}
+    # (see ``_peer``); None when the connection could not be seen.
+    peer: dict[str, object] | None = None
 
     @property
     def location(self) -> str | None:
@@ -406,7 +410,8 @@ class HttpClient:
                    min(self.settings.timeout_read, remaining))
         try:
             response = self.session.request(method, url, headers=headers,
-                                            allow_redirects=False, stream=True, timeout=timeout)
+                                            allow_redirects=False, stream=True, timeout=timeout,
+                                            hooks={"response": _note_peer})
         except requests.exceptions.RequestException as exc:
             if watch.expired or time.monotonic() >= deadline:
                 raise self._late(url) from None
@@ -415,6 +420,7 @@ class HttpClient:
             if watch.expired:  # headers cut by the deadline can parse as complete ones
                 raise self._late(url)
             to_sink = sink if sink is not None and 200 <= response.status_code < 300 else None
+            peer = getattr(response, "archiver_peer", None)
             body = b"" if method == "HEAD" else self._read(url, response, watch, deadline,
                                                            to_sink)
             raw = response.raw
@@ -431,6 +437,7 @@ class HttpClient:
                 body=body,
                 started_at=started,
                 elapsed_ms=int((time.monotonic() - clock) * 1000),
+                peer=peer,
             )
         finally:
             response.close()
@@ -476,6 +483,38 @@ class HttpClient:
             raise errors.BodyCutShort(
                 url, f"body cut short: {received} of the {announced} bytes announced arrived")
         return None if sink is not None else b"".join(chunks)
+
+
+def _note_peer(response: requests.Response, *args: object, **kwargs: object) -> None:
+    """A requests response hook: it runs before requests reads a redirect's body and
+    releases its connection, so the socket can still be asked who it talks to."""
+    response.archiver_peer = _peer(response)  # type: ignore[attr-defined]
+
+
+def _peer(response: requests.Response) -> dict[str, object] | None:
+    """The remote address we connected to and, over TLS, the sha256 of the
+    certificate chain it presented (DER certificates concatenated, leaf first;
+    the leaf alone where Python cannot give the chain, before 3.13)."""
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is None:
+        return None
+    try:
+        address = sock.getpeername()
+    except OSError:
+        return None
+    peer: dict[str, object] = {"ip": address[0], "port": address[1]}
+    if hasattr(sock, "getpeercert"):
+        try:
+            chain_of = getattr(sock, "get_unverified_chain", None)  # Python 3.13+
+            chain = [c for c in (chain_of() or []) if isinstance(c, bytes)] if chain_of else []
+            if not chain:
+                chain = [sock.getpeercert(binary_form=True) or b""]
+            peer["tls_version"] = sock.version()
+        except (OSError, ValueError):  # shut by the deadline meanwhile: the caller says so
+            return peer
+        peer["tls_chain_sha256"] = hashlib.sha256(b"".join(chain)).hexdigest()
+        peer["tls_chain_certificates"] = len(chain)
+    return peer
 
 
 def _announced_length(response: requests.Response) -> int | None:

@@ -12,12 +12,50 @@ whatever refers to a capture reads its id after that.
 
 from __future__ import annotations
 
-from archiver.net.http import Exchange, Fetch
+import datetime as dt
+from typing import Any
+
+from archiver import __version__
+from archiver.config import Settings
+from archiver.net.http import Exchange, Fetch, user_agent
 from archiver.store import models as m
 from archiver.store import rows
 from archiver.store.blobs import BlobStore
 from archiver.store.session import Session
 from archiver.store.warc import WarcRun
+
+# The settings that shape what a capture holds, recorded with every run.
+SHAPING_SETTINGS = (
+    "timeout_connect", "timeout_read", "total_timeout", "max_body_bytes", "max_redirects",
+    "retries", "retry_max_wait", "per_host_concurrency", "per_host_delay", "providers",
+    "syndication_base", "oembed_base", "fxtwitter_base", "wayback_base",
+    "wayback_availability_base", "match_threshold", "match_margin", "with_links",
+    "connect_to", "allow_private_networks",
+)
+
+
+def run_provenance(settings: Settings) -> dict[str, Any]:
+    """What made a run's captures: our version, our User-Agent and the settings."""
+    return {"software": f"archiver/{__version__}", "user_agent": user_agent(settings),
+            "settings": {name: getattr(settings, name) for name in SHAPING_SETTINGS}}
+
+
+def exchange_provenance(exchange: Exchange) -> dict[str, Any]:
+    """How one response was obtained: where from, over what, when."""
+    done = exchange.started_at + dt.timedelta(milliseconds=exchange.elapsed_ms)
+    found: dict[str, Any] = {
+        "request_at": exchange.started_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "response_at": done.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "elapsed_ms": exchange.elapsed_ms,
+        "user_agent": next((v for k, v in exchange.request_headers
+                            if k.lower() == "user-agent"), None),
+    }
+    if exchange.peer:
+        found.update({"peer_ip": exchange.peer.get("ip"), "peer_port": exchange.peer.get("port")})
+        for key in ("tls_chain_sha256", "tls_chain_certificates", "tls_version"):
+            if key in exchange.peer:
+                found[key] = exchange.peer[key]
+    return found
 
 
 class Recorder:
@@ -42,6 +80,7 @@ class Recorder:
                     request_headers=exchange.request_headers, status=exchange.status,
                     reason=exchange.reason, http_version=exchange.http_version,
                     headers=exchange.headers, payload=payload, method=exchange.method,
+                    ip=str(exchange.peer["ip"]) if exchange.peer else None,
                 )
         self.bytes_saved += size
         capture = m.Capture(
@@ -49,7 +88,7 @@ class Recorder:
             status=exchange.status, headers=[list(h) for h in exchange.headers],
             content_type=exchange.content_type, sha256=sha, size=size,
             warc_file=self.warc.name if self.warc is not None and offset is not None else None,
-            warc_offset=offset,
+            warc_offset=offset, provenance=exchange_provenance(exchange),
         )
         self.captures.append(capture)
         return capture

@@ -33,9 +33,10 @@ from archiver.services.archive import (
     store_detection,
 )
 from archiver.services.housekeeping import tidy
-from archiver.services.recorder import Recorder
+from archiver.services.recorder import Recorder, run_provenance
 from archiver.services.resolve import Resolver, ResolveStats
 from archiver.services.sources import Source
+from archiver.services.stamping import stamp_after_run
 from archiver.store import links, rows, warcfiles
 from archiver.store.articles import existing_version
 from archiver.store.blobs import BlobStore
@@ -58,7 +59,8 @@ class RunResult:
 def _run(settings: Settings, db: Database) -> Iterator[Recorder]:
     """A recorder for the fetch phase; on any failure its temporary WARC goes."""
     tidy(settings, db)
-    warc = WarcRun(settings.warc_dir, operator=settings.user_agent_contact)
+    warc = WarcRun(settings.warc_dir, operator=settings.user_agent_contact,
+                   provenance=run_provenance(settings))
     recorder = Recorder(BlobStore(settings.blob_dir), warc)
     try:
         yield recorder
@@ -67,7 +69,8 @@ def _run(settings: Settings, db: Database) -> Iterator[Recorder]:
         raise
 
 
-def _commit(db: Database, recorder: Recorder, write: Callable[[Session], None]) -> None:
+def _commit(settings: Settings, db: Database, recorder: Recorder,
+            write: Callable[[Session], None]) -> None:
     """Phase 2: ``write`` and the captures in one transaction, then publish the WARC."""
     warc = recorder.warc
     assert warc is not None
@@ -76,7 +79,7 @@ def _commit(db: Database, recorder: Recorder, write: Callable[[Session], None]) 
         write(session)
         recorder.store(session)
         if warc.records:
-            warcfiles.register_pending(session, warc.name, warc.records)
+            warcfiles.register_pending(session, warc.name, warc.records, warc.provenance)
         rows.save(session)
         warc.seal()
         crashpoints.reached("run:before_commit")
@@ -89,6 +92,9 @@ def _commit(db: Database, recorder: Recorder, write: Callable[[Session], None]) 
     crashpoints.reached("run:published")
     with db.transaction() as session:
         warcfiles.mark_published(session, warc.name)
+    if settings.timestamp_authority_urls:
+        stamp_after_run(settings, db)
+
 
 
 def archive(
@@ -140,7 +146,7 @@ def archive(
                 resolver.apply(session, {i: s.version_id for i, s in enumerate(summaries)})
             snap.apply(session, kept)
 
-        _commit(db, recorder, write)
+        _commit(settings, db, recorder, write)
         warc = recorder.warc
         assert warc is not None
     return RunResult(summaries, stats, warc.name if warc.records else None, snapshots)
@@ -183,7 +189,7 @@ def resolve(
             if total:
                 total(len(work))
             stats = resolver.run(work, progress)
-        _commit(db, recorder, resolver.apply)
+        _commit(settings, db, recorder, resolver.apply)
         warc = recorder.warc
         assert warc is not None
     return RunResult([], stats, warc.name if warc.records else None)

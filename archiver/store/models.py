@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -63,6 +64,9 @@ class Capture(Base):
     warc_file: Mapped[str | None] = mapped_column(Text)
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
+    # How the bytes were obtained: remote address, TLS chain fingerprint, request
+    # and response times ({"peer_ip", "tls_chain_sha256", "request_at", ...}).
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Article(Base):
@@ -339,3 +343,20 @@ class WarcFile(Base):
     records: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # What shaped the run's captures: software, User-Agent, limits, providers.
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class TimestampToken(Base):
+    """An RFC 3161 time-stamp token over a file's sha256: a closed WARC (``warc``,
+    by name) or a WACZ package's datapackage-digest.json (``wacz``, by path)."""
+
+    __tablename__ = "timestamp_token"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(1024), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    authority: Mapped[str] = mapped_column(Text)
+    token: Mapped[bytes] = mapped_column(LargeBinary)  # the TimeStampResp, DER
+    gen_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

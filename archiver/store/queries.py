@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from archiver.errors import NotFound
 from archiver.store import models as m
+from archiver.store import provenance
 
 CITATION_FIELDS = (
     "id", "article_id", "article", "kind", "handle", "author_name", "date", "date_text",
@@ -270,6 +271,7 @@ LINK_FIELDS = (
     "id", "url", "kind", "domain", "state", "resolved_url", "articles", "occurrences",
     "first_article", "paragraph", "anchor_text", "rel", "citation_id", "snapshot_capture_id",
     "snapshot_error", "resolve_error", "resolve_error_message", "last_check", "last_checked_at",
+    "provenance",
 )
 
 
@@ -304,6 +306,8 @@ def links(
         stmt = stmt.where(m.Link.state == state)
     found = list(session.scalars(stmt))
     checks = _latest_checks(session, [link.id for link in found])
+    evidence_of = _evidence_captures(session, found)
+    how = provenance.of_captures(session, evidence_of.values())
     out = []
     for link in found:
         first = occurrences[link.id][0]
@@ -319,8 +323,24 @@ def links(
             "resolve_error_message": link.resolve_error_message,
             "last_check": check.outcome if check else None,
             "last_checked_at": iso_utc(check.checked_at) if check else None,
+            "provenance": how.get(evidence_of.get(link.id)),  # type: ignore[arg-type]
         })
     return out
+
+
+def _evidence_captures(session: Session, links: list[m.Link]) -> dict[int, int | None]:
+    """link id -> the capture that shows it: its snapshot, else the first hop of its
+    latest resolution."""
+    found: dict[int, int | None] = {link.id: link.snapshot_capture_id for link in links}
+    missing = [i for i, c in found.items() if c is None]
+    for start in range(0, len(missing), 500):
+        stmt = (select(m.RedirectHop.link_id, m.RedirectHop.capture_id)
+                .where(m.RedirectHop.link_id.in_(missing[start:start + 500]),
+                       m.RedirectHop.hop == 0)
+                .order_by(m.RedirectHop.resolved_at))
+        for link_id, capture_id in session.execute(stmt):
+            found[link_id] = capture_id  # the latest resolution wins
+    return found
 
 
 def _latest_checks(session: Session, link_ids: list[int]) -> dict[int, m.LinkCheck]:

@@ -18,13 +18,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
+from archiver.store import provenance
 from archiver.store.blobs import BlobStore
 from archiver.store.queries import find_article, iso_utc
 
 TWEET_FIELDS = (
     "id", "status_url", "state", "handle", "author_name", "user_id", "created_at", "lang",
     "text", "provider", "detail", "fetched_at", "capture_id", "verdict", "evidence",
-    "last_checked_at", "media", "citations",
+    "last_checked_at", "media", "citations", "provenance",
 )
 # The table for people (160 columns when piped): the why first, the words last.
 TABLE_FIELDS = ("id", "handle", "state", "provider", "date", "cited_by", "text")
@@ -66,7 +67,9 @@ def tweets(
     evidence = _evidence(session, rows)
     media = _media(session, ids, blobs)
     cites = _citations(session, ids)
-    return [_tweet_dict(t, evidence.get(t.id, []), media.get(t.id, []), cites.get(t.id, []))
+    how = provenance.of_captures(session, [t.capture_id for t in rows])
+    return [_tweet_dict(t, evidence.get(t.id, []), media.get(t.id, []), cites.get(t.id, []),
+                        how.get(t.capture_id) if t.capture_id else None)
             for t in rows]
 
 
@@ -166,7 +169,8 @@ def _citations(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any
 
 
 def _tweet_dict(t: m.Tweet, evidence: list[dict[str, Any]], media: list[dict[str, Any]],
-                cites: list[dict[str, Any]]) -> dict[str, Any]:
+                cites: list[dict[str, Any]],
+                how: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": t.id,
         "status_url": f"https://twitter.com/{t.handle or 'i/web'}/status/{t.id}",
@@ -188,6 +192,7 @@ def _tweet_dict(t: m.Tweet, evidence: list[dict[str, Any]], media: list[dict[str
         "last_checked_at": iso_utc(t.last_checked_at) if t.last_checked_at else None,
         "media": media,
         "citations": cites,
+        "provenance": how,  # how the capture it rests on was obtained (store/provenance.py)
         # for the table only: the day it was posted, article#citation that cite it
         "date": iso_utc(t.created_at)[:10] if t.created_at else None,
         "cited_by": " ".join(f"{c['article_id']}#{c['citation_id']}" for c in cites),

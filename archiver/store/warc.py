@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import uuid
 from pathlib import Path
@@ -60,11 +61,13 @@ def final_name(temp: str) -> str | None:
 
 
 class WarcRun:
-    def __init__(self, folder: Path, *, operator: str = "") -> None:
+    def __init__(self, folder: Path, *, operator: str = "",
+                 provenance: dict[str, object] | None = None) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
         self.name = f"archiver-{stamp}-{uuid.uuid4().hex[:8]}.warc.gz"
         self.folder = folder
         self.operator = operator
+        self.provenance = provenance  # what shaped the run: kept in its warcinfo record
         self._tmp = folder / temp_name(self.name, os.getpid())
         self._file: BinaryIO | None = None
         self._writer: WARCWriter | None = None
@@ -87,6 +90,8 @@ class WarcRun:
             writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
             info = {"software": f"archiver/{__version__}", "format": "WARC File Format 1.1",
                     "operator": self.operator or "archiver user"}
+            if self.provenance:
+                info["archiver-provenance"] = json.dumps(self.provenance, sort_keys=True)
             with tempfiles.disk_full_is(self.folder):
                 writer.write_record(writer.create_warcinfo_record(self.name, info))
         except BaseException:
@@ -107,6 +112,7 @@ class WarcRun:
         headers: tuple[tuple[str, str], ...],
         payload: BinaryIO | bytes,
         method: str = "GET",
+        ip: str | None = None,
     ) -> int:
         """Write a response and its request; returns the response record's offset.
         A full disk discards the file and raises ``DiskFull``."""
@@ -123,9 +129,12 @@ class WarcRun:
         kept.append(("Content-Length", str(length)))
         http_headers = StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol=http_version)
         date = _warc_date(started_at)
+        warc_headers = {"WARC-Date": date}
+        if ip:
+            warc_headers["WARC-IP-Address"] = ip
         response = writer.create_warc_record(
             url, "response", payload=stream, length=length, http_headers=http_headers,
-            warc_headers_dict={"WARC-Date": date},
+            warc_headers_dict=warc_headers,
         )
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -4,6 +4,7 @@ has been renamed into place yet."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,8 +12,9 @@ from sqlalchemy.orm import Session
 from archiver.store import models as m
 
 
-def register_pending(session: Session, name: str, records: int) -> None:
-    session.add(m.WarcFile(name=name, state="pending", records=records))
+def register_pending(session: Session, name: str, records: int,
+                     provenance: dict[str, Any] | None = None) -> None:
+    session.add(m.WarcFile(name=name, state="pending", records=records, provenance=provenance))
 
 
 def mark_published(session: Session, name: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
-from archiver.store import queries, tweet_queries
+from archiver.store import provenance, queries, tweet_queries
 from archiver.store.blobs import BlobStore
 from archiver.store.queries import iso_utc, on_domain
 
@@ -122,8 +122,9 @@ def tweet(session: Session, blobs: BlobStore, tweet_id: str) -> dict[str, Any] |
     evidence = tweet_queries._evidence(session, [found])
     media = tweet_queries._media(session, [found.id], blobs)
     cites = tweet_queries._citations(session, [found.id])
+    how = provenance.of_captures(session, [found.capture_id]).get(found.capture_id or 0)
     row = tweet_queries._tweet_dict(found, evidence.get(found.id, []), media.get(found.id, []),
-                                    cites.get(found.id, []))
+                                    cites.get(found.id, []), how)
     return {**{k: row[k] for k in tweet_queries.TWEET_FIELDS}, "urls": list(found.urls or [])}
 
 
