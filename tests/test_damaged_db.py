@@ -76,11 +76,11 @@ def _damage(form: str, db_url: str) -> None:
         with engine.begin() as conn:
             if form == "newer":
                 conn.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
-            else:  # emptied: every table dropped, as a fresh or wiped schema would be
-                names = conn.execute(text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
-                for (name,) in list(names):
-                    conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+            else:  # emptied: the schema wiped (tables, and the job queue's types and
+                # functions with them), as a fresh or wiped schema would be
+                schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     finally:
         engine.dispose()
 
