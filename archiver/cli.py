@@ -51,9 +51,27 @@ USER_ERRORS = (SourceError, DatabaseError, ConfigError, queries.NotFound, FetchE
 err = Console(stderr=True)
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so
+    that an input holding them still makes a one-line message."""
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if c != " " and (c.isspace() or not c.isprintable()) else c for c in text)
+
+
 def fail(message: str) -> None:
-    click.echo(f"archiver: error: {message}", err=True)
+    click.echo(f"archiver: error: {one_line(message)}", err=True)
     sys.exit(1)
+
+
+class FilePath(click.Path):
+    """click.Path that refuses a path it cannot even look at (a NUL byte in it)
+    as bad usage, where click.Path raises ValueError from os.stat."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if "\x00" in str(value):
+            self.fail(f"{one_line(str(value))!r}: a path cannot hold a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def user_errors(func: F) -> F:
@@ -124,7 +142,7 @@ def format_option(func: F) -> F:
 @click.version_option(__version__, prog_name="archiver")
 @click.option("--db", "database_url", metavar="URL",
               help="database URL (default: SQLite in the data folder; env ARCHIVER_DATABASE_URL)")
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--home", type=FilePath(file_okay=False, path_type=Path),
               help="data folder (default ./archive; env ARCHIVER_HOME)")
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, home: Path | None) -> None:
@@ -150,7 +168,7 @@ def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  
                 if not keep_going:
                     raise
                 failed.append(str(exc))
-                err.print(f"archiver: skipped: {exc}", highlight=False)
+                click.echo(f"archiver: skipped: {one_line(str(exc))}", err=True)  # unwrapped
             progress.advance(task)
     return done, failed
 
@@ -462,7 +480,7 @@ def check(ctx: click.Context, mode: str, article: str | None, domain: str | None
 @click.option("--since", help="only articles published (or archived) on or after YYYY-MM-DD")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]),
               default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+@click.option("--output", "-o", type=FilePath(dir_okay=False, writable=True),
               help="write to this file instead of standard output")
 @click.pass_context
 @user_errors

@@ -12,6 +12,7 @@ import ipaddress
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -197,8 +198,19 @@ def _coerce(name: str, raw: object) -> object:
                 raise ValueError(text)
             return text in ("1", "true", "yes", "on")
         return None if raw in (None, "") and "None" in str(kind) else str(raw)
-    except (TypeError, ValueError):
+    # OverflowError: int(inf) from TOML; RuntimeError: "~nobody" for a path
+    except (TypeError, ValueError, OverflowError, RuntimeError):
         raise ConfigError(f"setting {name}: cannot use {raw!r}") from None
+
+
+def _looks(path: Path, test: Callable[[Path], bool]) -> bool:
+    """``test(path)``, or a one-line ConfigError for a path the system cannot look at
+    (a name too long, a NUL byte)."""
+    try:
+        return test(path)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(f"{path}: cannot use this path: {reason}") from None
 
 
 def load_settings(
@@ -209,11 +221,14 @@ def load_settings(
     env = dict(os.environ if env is None else env)
     values: dict[str, object] = {}
     home = env.get(ENV_PREFIX + "HOME") or overrides.get("home") or "archive"
-    toml_path = Path(str(home)).expanduser() / "archiver.toml"
-    if toml_path.is_file():
+    try:
+        toml_path = Path(str(home)).expanduser() / "archiver.toml"
+    except RuntimeError:  # "~nobody/x": no such user to take the home folder of
+        raise ConfigError(f"{home}: cannot find the home folder of that user") from None
+    if _looks(toml_path, Path.is_file):
         try:
             data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{toml_path}: {exc}") from None
         for key, value in data.items():
             if key not in SETTINGS_HELP:
@@ -230,4 +245,6 @@ def load_settings(
     coerced = {name: _coerce(name, value) for name, value in values.items()}
     settings = replace(settings, **coerced)  # type: ignore[arg-type]
     parse_allow_list(settings.allow_private_networks)  # a bad entry fails here, in one line
+    if _looks(settings.home, Path.exists) and not settings.home.is_dir():
+        raise ConfigError(f"{settings.home}: the data folder (home) is not a folder")
     return settings

@@ -54,7 +54,7 @@ def _iframe_tweet_id(tag: Tag) -> str | None:
             return value.strip()
     src = tag.get("src")
     if isinstance(src, str) and "platform.twitter.com/embed" in src:
-        ids = parse_qs(urlsplit(src).query).get("id")
+        ids = parse_qs(src.partition("?")[2].partition("#")[0]).get("id")
         if ids and ids[0].isdigit():
             return ids[0]
     return None
@@ -179,7 +179,10 @@ def _attribution_text(quote: Tag, para: Tag | None) -> str:
 
 def is_entity_link(href: str) -> bool:
     """Hashtag and mention links of a rendered tweet are entities, not cited links."""
-    parts = urlsplit(href if "//" in href else "https://" + href)
+    try:
+        parts = urlsplit(href if "//" in href else "https://" + href)
+    except ValueError:  # "https://[::1" and the like: not a Twitter link either
+        return False
     host = (parts.hostname or "").lower()
     if host.endswith(("twitter.com", "x.com")):
         path = parts.path.strip("/")

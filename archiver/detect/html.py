@@ -180,7 +180,7 @@ class _Walker:
         def close() -> None:
             href = str(node["href"]).strip()
             if self.base_url and not href.startswith(("#", "mailto:", "javascript:", "data:")):
-                href = urljoin(self.base_url, href)
+                href = _join(self.base_url, href)
             rel = node.get("rel")
             rel_text = " ".join(rel) if isinstance(rel, list) else (str(rel) if rel else None)
             if len(self.out.paras) > flushed:  # a card: the link wraps whole blocks
@@ -279,16 +279,25 @@ def parse_iso_date(value: str | None) -> dt.date | None:
         return None
 
 
+def _join(base: str, href: str) -> str:
+    """``urljoin``, or ``href`` as written when either URL cannot be split
+    (urlsplit raises on "http://[::1" and a few other malformed hosts)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
 def metadata(soup: BeautifulSoup, source_url: str | None) -> HtmlMeta:
     ld = _json_ld(soup)
     base = soup.find("base", href=True)
     base_url = source_url
     if isinstance(base, Tag):
-        base_url = urljoin(source_url or "", str(base["href"]))
+        base_url = _join(source_url or "", str(base["href"]))
     canonical = None
     link = soup.find("link", rel="canonical", href=True)
     if isinstance(link, Tag):
-        canonical = urljoin(base_url or "", str(link["href"]).strip()) or None
+        canonical = _join(base_url or "", str(link["href"]).strip()) or None
     canonical = canonical or _meta(soup, "og:url")
     title = _meta(soup, "og:title", "twitter:title") or next(
         (str(d["headline"]) for d in ld if d.get("headline")), None

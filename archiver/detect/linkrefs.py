@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 from archiver.detect.embeds import is_entity_link
-from archiver.detect.links import classify_url, find_links, normalize_url
+from archiver.detect.links import classify_url, find_links, host_of, normalize_url
 from archiver.detect.paragraphs import Para
 from archiver.detect.values import Citation, LinkRef, Position
 
@@ -26,12 +26,12 @@ TWEET_KINDS = frozenset({"tco", "pic", "status", "media"})
 
 def site_of(url: str | None) -> str | None:
     """The article's site, for telling internal links from external ones."""
-    host = (urlsplit(url).hostname or "") if url else ""
-    return host.removeprefix("www.").lower() or None
+    host = host_of(url) if url else ""
+    return host.removeprefix("www.") or None
 
 
 def _is_internal(url: str, site: str | None) -> bool:
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    host = host_of(url).removeprefix("www.")
     return bool(site) and (host == site or host.endswith("." + site))
 
 

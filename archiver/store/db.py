@@ -72,7 +72,7 @@ def sqlite_path(url: str) -> Path | None:
     """The SQLite file of ``url``, or None (another database, or in memory)."""
     try:
         parsed = make_url(url)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is no number
         return None
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
@@ -86,7 +86,7 @@ def describe(url: str) -> str:
         return str(path)
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):
         return url
 
 
@@ -163,7 +163,7 @@ def make_engine(url: str) -> Engine:
     that overlapping runs wait instead of failing with "database is locked"."""
     try:
         parsed = make_url(url)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: "postgresql://[::1/x" (port)
         raise DatabaseError(f"bad database URL: {url}") from None
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in (
         "psycopg2",
@@ -172,8 +172,16 @@ def make_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.get_backend_name() == "sqlite":
+            if "\x00" in (parsed.database or ""):  # no file system takes such a name
+                raise DatabaseError(f"bad database URL: {url} (a NUL byte in the path)")
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(parsed.database).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except (OSError, ValueError) as exc:  # a file in the way, no permission, a NUL
+                    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                    raise DatabaseError(f"cannot create the folder {folder} for database "
+                                        f"{describe(url)}: {reason}") from None
             engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
             @event.listens_for(engine, "connect")
