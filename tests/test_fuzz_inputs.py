@@ -444,7 +444,7 @@ def test_settings_file(world: World, seed_path: Path, content: bytes, command: s
 
 # -- as a user runs it: child processes ------------------------------------------------------
 
-@budget(3)
+@budget(2)
 @given(data=st.one_of(html_documents(), st.binary(max_size=500)))
 @example(data=DEEP)
 def test_child_process_stdin_and_bad_settings(world: World, data: bytes) -> None:
