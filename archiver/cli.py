@@ -509,7 +509,8 @@ def report(ctx: click.Context, article: str | None, since: str | None, fmt: str,
     else:
         render.report_tables(data, out)
     if output:  # written only once the whole report is rendered
-        _write_whole(Path(output), out.getvalue())  # type: ignore[attr-defined]
+        assert isinstance(out, io.StringIO)
+        _write_whole(Path(output), out.getvalue())
 
 
 def _write_whole(path: Path, text: str) -> None:

@@ -187,9 +187,9 @@ def _coerce(name: str, raw: object) -> object:
         if kind in ("Path",):
             return Path(str(raw)).expanduser()
         if kind == "float":
-            return float(raw)  # type: ignore[arg-type]
+            return float(raw if isinstance(raw, int | float) else str(raw))
         if kind == "int":
-            return int(raw)  # type: ignore[arg-type]
+            return int(raw if isinstance(raw, int | float) else str(raw))
         if kind == "bool":
             if isinstance(raw, bool):
                 return raw

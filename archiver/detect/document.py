@@ -18,7 +18,8 @@ from bs4 import Tag
 from archiver.detect import html as htmlmod
 from archiver.detect import linkrefs
 from archiver.detect.dates import parse_tweet_date
-from archiver.detect.embeds import EmbedInfo, hashtags_and_mentions, parse_embed
+from archiver.detect.embeds import EmbedInfo, parse_embed
+from archiver.detect.entities import hashtags_and_mentions
 from archiver.detect.language import guess_language, language_of
 from archiver.detect.links import normalize_url, parse_status_url
 from archiver.detect.paragraphs import Anchor, Para

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
 from archiver.detect.dates import parse_tweet_date
 from archiver.detect.entities import hashtags_and_mentions  # noqa: F401 (its callers import it here)
@@ -43,7 +44,7 @@ class EmbedInfo:
 
 
 def _classes(tag: Tag) -> set[str]:
-    value = tag.get("class") or []
+    value: object = tag.get("class") or []
     return set(value if isinstance(value, list) else str(value).split())
 
 
@@ -96,7 +97,7 @@ def _text_with_breaks(tag: Tag) -> str:
         if isinstance(node, NavigableString):
             if not isinstance(node.parent, Tag) or node.parent.name not in ("script", "style"):
                 parts.append(str(node))
-        elif node.name == "br":
+        elif isinstance(node, Tag) and node.name == "br":
             parts.append("\n")
     lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(parts).split("\n")]
     return "\n".join(line for line in lines if line)

@@ -16,16 +16,11 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
-from bs4 import (
-    BeautifulSoup,
-    Comment,
-    MarkupResemblesLocatorWarning,
-    NavigableString,
-    PageElement,
-    Tag,
-)
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Tag
+from bs4.element import NavigableString, PageElement
 
 from archiver.detect.embeds import find_embeds
 from archiver.detect.paragraphs import Anchor, Para, ParaBuilder
@@ -70,9 +65,8 @@ def parse(html: str) -> BeautifulSoup:
 
 
 def _attr_words(tag: Tag) -> str:
-    classes = tag.get("class") or []
-    if not isinstance(classes, list):
-        classes = str(classes).split()
+    value: object = tag.get("class") or []
+    classes = [str(c) for c in value] if isinstance(value, list) else str(value).split()
     return " ".join([*classes, str(tag.get("id") or ""), str(tag.get("role") or "")])
 
 
@@ -240,8 +234,8 @@ def _meta(soup: BeautifulSoup, *names: str) -> str | None:
     return None
 
 
-def _json_ld(soup: BeautifulSoup) -> list[dict]:
-    found: list[dict] = []
+def _json_ld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(script.string or "")

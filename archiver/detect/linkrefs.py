@@ -32,7 +32,7 @@ def site_of(url: str | None) -> str | None:
 
 def _is_internal(url: str, site: str | None) -> bool:
     host = host_of(url).removeprefix("www.")
-    return bool(site) and (host == site or host.endswith("." + site))
+    return site is not None and site != "" and (host == site or host.endswith("." + site))
 
 
 def collect(

@@ -196,7 +196,7 @@ class Guard:
         for address, port in destinations:
             try:
                 sock = socket.create_connection(
-                    (address, port), conn.timeout, source_address=conn.source_address  # type: ignore[arg-type]
+                    (address, port), conn.timeout, source_address=conn.source_address
                 )
             except OSError as exc:
                 last = exc

@@ -385,7 +385,7 @@ class HttpClient:
             seconds = _retry_after_seconds(retry_after)
             if seconds is not None:
                 return min(max(seconds, 0.0), cap)
-        return min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2)
+        return float(min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2))
 
     def _once(self, method: str, url: str, headers: dict[str, str], deadline: float,
               sink: Sink | None) -> Exchange:
@@ -423,7 +423,8 @@ class HttpClient:
             return Exchange(
                 url=url,
                 method=method,
-                request_headers=tuple(response.request.headers.items()),
+                request_headers=tuple((k, v if isinstance(v, str) else v.decode("latin-1"))
+                                      for k, v in response.request.headers.items()),
                 status=response.status_code,
                 reason=response.reason or "",
                 http_version=version,

@@ -244,12 +244,12 @@ def claim(db: Database, owner: Owner, selection: Selection, size: int, started: 
         if selection.domain is None:
             won = _win(session, m.Tweet, tweet_filter(selection, now, started), size,
                        owner.token, now, now + lease, postgres)
-            targets += tweet_targets(won)  # type: ignore[arg-type]
+            targets += tweet_targets(won)
         room = size - len(targets)
         if room > 0:
             won = _win(session, m.Link, link_filter(selection, now, started), room,
                        owner.token, now, now + lease, postgres)
-            targets += link_targets(session, won)  # type: ignore[arg-type]
+            targets += link_targets(session, won)
     return Claim(targets, reclaimed)
 
 
