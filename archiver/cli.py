@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -93,7 +93,7 @@ def user_errors(func: F) -> F:
             click.echo("archiver: interrupted; nothing of the current run was stored", err=True)
             sys.exit(130)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 class Terminated(BaseException):
@@ -120,7 +120,7 @@ def _terminate_like_interrupt() -> Iterator[None]:
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]  # type: ignore[no-any-return]
+    return cast(Settings, ctx.obj["settings"])
 
 
 def _database(ctx: click.Context) -> Database:
@@ -128,7 +128,7 @@ def _database(ctx: click.Context) -> Database:
         settings = _settings(ctx)
         ctx.obj["db"] = Database(settings.effective_database_url, data_dir=settings.home)
         ctx.call_on_close(ctx.obj["db"].dispose)
-    return ctx.obj["db"]  # type: ignore[no-any-return]
+    return cast(Database, ctx.obj["db"])
 
 
 def format_option(func: F) -> F:

@@ -243,7 +243,7 @@ def load_settings(
             values[name] = value
     settings = Settings()
     coerced = {name: _coerce(name, value) for name, value in values.items()}
-    settings = replace(settings, **coerced)  # type: ignore[arg-type]
+    settings = replace(settings, **coerced)  # type: ignore[arg-type]  # each value coerced to its field's type above
     parse_allow_list(settings.allow_private_networks)  # a bad entry fails here, in one line
     if _looks(settings.home, Path.exists) and not settings.home.is_dir():
         raise ConfigError(f"{settings.home}: the data folder (home) is not a folder")

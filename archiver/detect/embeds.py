@@ -10,6 +10,7 @@ never read as citations.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -39,7 +40,7 @@ class EmbedInfo:
     status_in_markup: bool = False  # the status URL is a link in the markup
 
     @property
-    def date(self):  # type: ignore[no-untyped-def]
+    def date(self) -> dt.date | None:
         return parse_tweet_date(self.date_text, lang=self.lang) if self.date_text else None
 
 

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -237,7 +237,7 @@ class _GuardedAdapter(HTTPAdapter):
         # pool and opened a new connection (no keep-alive at all on 100 hosts).
         super().__init__(pool_connections=POOLS, pool_maxsize=pool_maxsize, max_retries=0)
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = guarded_pool_classes(self._guard)
 

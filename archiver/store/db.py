@@ -28,6 +28,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -185,7 +186,7 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
             @event.listens_for(engine, "connect")
-            def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA foreign_keys=ON")
@@ -194,7 +195,7 @@ def make_engine(url: str) -> Engine:
                 dbapi_conn.isolation_level = None  # we say BEGIN ourselves, below
 
             @event.listens_for(engine, "begin")
-            def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+            def _sqlite_begin(conn: Connection) -> None:
                 # A writer takes the write lock first (waiting its turn), so that it
                 # reads what the previous writer committed: a deferred transaction
                 # would read first, then fail to write on a stale snapshot ("UNIQUE

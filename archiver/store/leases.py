@@ -70,7 +70,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def _rows(session: Session, stmt: Executable) -> int:
     """Rows an UPDATE or DELETE touched."""
-    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
+    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]  # an UPDATE's result is a CursorResult (rowcount); Session.execute is typed Result
     return result.rowcount
 
 
