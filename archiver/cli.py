@@ -520,7 +520,10 @@ def _write_whole(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # its name was too long to create in the first place
+            pass
         fail(f"{path}: cannot write: {exc.strerror or exc}")
 
 

@@ -313,6 +313,7 @@ def test_check_options(seeded: World, tripwire: list[str], args: list[str]) -> N
     fmt=st.sampled_from(["table", "json", "csv", "html", "pdf"]),
     since=st.one_of(st.none(), OPTION_TEXT), article=st.one_of(st.none(), OPTION_TEXT))
 @example(output="missing-dir/x.html", fmt="html", since=None, article=None)
+@example(output="x" * 300 + ".html", fmt="table", since=None, article=None)
 def test_report_output(seeded: World, output: str, fmt: str, since: str | None,
                        article: str | None) -> None:
     args = ["report", "--format", fmt, "-o", output]
