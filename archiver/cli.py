@@ -25,7 +25,7 @@ from archiver.cli_jobs import queue_option
 from archiver.cli_jobs import register as register_job_commands
 from archiver.cli_web import serve as serve_command
 from archiver.config import ConfigError, Settings, load_settings
-from archiver.detect.values import LINK_KINDS
+from archiver.detect.values import LINK_KINDS, Detection
 from archiver.net.errors import FetchError
 from archiver.providers.tweet import TWEET_STATES
 from archiver.rules.verdicts import LINK_STATES
@@ -33,7 +33,7 @@ from archiver.services import check as check_service
 from archiver.services import report as report_service
 from archiver.services import runs
 from archiver.services.archive import ArchiveSummary
-from archiver.services.sources import SourceError, detect_source, read_source
+from archiver.services.sources import Source, SourceError, detect_source, read_source
 from archiver.store import queries, tweet_queries
 from archiver.store.blobs import BlobStore
 from archiver.store.db import (
@@ -154,9 +154,11 @@ def main(ctx: click.Context, database_url: str | None, home: Path | None) -> Non
     ctx.obj = {"settings": settings}
 
 
-def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  # type: ignore[no-untyped-def]
+def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool
+              ) -> tuple[list[tuple[Source, Detection]], list[str]]:
     """Read and detect every source before anything is stored."""
-    done, failed = [], []
+    done: list[tuple[Source, Detection]] = []
+    failed: list[str] = []
     with Progress(console=err, transient=True, disable=len(sources) < 2) as progress:
         task = progress.add_task("reading", total=len(sources))
         for given in sources:

@@ -214,7 +214,8 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
                 status = f"https://twitter.com/{owner}/status/{shortcode.group('id')}"
                 extra = " data-archiver-synthetic"
             else:
-                status, extra = jekyll.group("url"), ""  # type: ignore[union-attr]
+                assert jekyll is not None  # the condition above: a shortcode or a Jekyll tag
+                status, extra = jekyll.group("url"), ""
             markup = f'<blockquote class="twitter-tweet"><a href="{status}"{extra}></a></blockquote>'
             block_paras, block_embeds = _html_block(markup, len(embeds))
             paras.extend(block_paras)
