@@ -101,7 +101,7 @@ def named(line: str, names: tuple[str, ...]) -> bool:
     if not names:
         return True
     for name in names:
-        forms = {name, name.strip(), one_line(name), one_line(name.strip())}
+        forms = {name, name.strip(), one_line(name), one_line(name.strip()), repr(name)[1:-1]}
         if any(form and form in line for form in forms) or not name.strip():
             return True
     return False
@@ -196,6 +196,7 @@ DEEP = b"<html><body>" + b"<div>" * 1000 + b"<p>deep text here</p>" + b"</div>" 
 @given(data=documents(), suffix=SUFFIXES, stdin=st.booleans(), fmt=st.sampled_from(["table",
                                                                                        "json"]))
 @example(data=DEEP, suffix=".html", stdin=False, fmt="json")
+@example(data=b"\xfe\xff\x00\x00", suffix=".md", stdin=False, fmt="json")  # a NUL, in UTF-16
 def test_documents_archive_and_detect(world: World, data: bytes, suffix: str, stdin: bool,
                                       fmt: str) -> None:
     path = world.file(data, suffix)
