@@ -22,6 +22,8 @@ from archiver.detect.values import Citation, LinkRef, Position
 
 NOT_LINKS = ("mailto:", "javascript:", "data:", "tel:", "#", "about:", "sms:")
 TWEET_KINDS = frozenset({"tco", "pic", "status", "media"})
+# Longest link kept (the store's URL columns; browsers and servers refuse longer ones).
+MAX_URL = 2048
 
 
 def site_of(url: str | None) -> str | None:
@@ -95,6 +97,8 @@ def _ref(url: str, position: Position, owner: int | None, anchor: str | None,
         kind, tweet_id, handle = classify_url(url)
         normalized = normalize_url(url)
     except ValueError:
+        return None
+    if len(normalized) > MAX_URL or len(url) > MAX_URL:
         return None
     if kind == "external" and _is_internal(normalized, site):
         kind = "internal"
