@@ -314,12 +314,13 @@ def parse_status_url(url: str) -> tuple[str | None, str] | None:
 
 def host_of(url: str) -> str:
     """The lower-case host name of ``url`` (urlsplit's ``hostname``), "" when it has
-    none or cannot be split: urlsplit raises on "http://[::1" and the like, which
+    none, is longer than a DNS name can be, or cannot be split: urlsplit raises on "http://[::1" and the like, which
     an article's links may hold."""
     try:
-        return (urlsplit(url).hostname or "").lower()
+        host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+    return host if len(host) <= 253 else ""  # longer is no DNS name (and no domain column fits)
 
 
 def _is_ip(text: str) -> bool:
