@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -29,11 +29,14 @@ from archiver.cli_web import serve as serve_command
 from archiver.config import SETTINGS_BY_NAME, Settings, load_settings, settings_text
 from archiver.detect.values import LINK_KINDS
 from archiver.errors import ArchiverError, ConfigError, DatabaseError, NotFound, SourceError
+from archiver.render import FilePath
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from archiver.detect.values import Detection
     from archiver.services.archive import ArchiveSummary
+    from archiver.services.sources import Source
     from archiver.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,8 +80,15 @@ def _link_states() -> tuple[str, ...]:
     return LINK_STATES
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so
+    that an input holding them still makes a one-line message."""
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if c != " " and (c.isspace() or not c.isprintable()) else c for c in text)
+
+
 def fail(message: str) -> None:
-    click.echo(f"archiver: error: {message}", err=True)
+    click.echo(f"archiver: error: {one_line(message)}", err=True)
     sys.exit(1)
 
 
@@ -100,7 +110,7 @@ def user_errors(func: F) -> F:
             click.echo("archiver: interrupted; nothing of the current run was stored", err=True)
             sys.exit(130)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _escaped_database_error(exc: Exception) -> DatabaseError | None:
@@ -140,7 +150,7 @@ def _terminate_like_interrupt() -> Iterator[None]:
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]  # type: ignore[no-any-return]
+    return cast(Settings, ctx.obj["settings"])
 
 
 def _database(ctx: click.Context, *, create: bool = False) -> Database:
@@ -154,7 +164,7 @@ def _database(ctx: click.Context, *, create: bool = False) -> Database:
 
         ctx.obj["db"] = Database(settings.effective_database_url, data_dir=settings.home)
         ctx.call_on_close(ctx.obj["db"].dispose)
-    return ctx.obj["db"]  # type: ignore[no-any-return]
+    return cast(Database, ctx.obj["db"])
 
 
 def _check_home(settings: Settings, *, create: bool) -> None:
@@ -171,7 +181,8 @@ def _check_home(settings: Settings, *, create: bool) -> None:
         # a lost database beside blobs gets the store's own, more telling refusal
         if path is not None and not path.exists() and not (home.is_dir()
                                                            and holds_archive(home)):
-            where = "--db" if settings.database_url else "the data folder"
+            where = (f"--db {settings.database_url}" if settings.database_url
+                     else "the data folder")
             raise NotFound(f"no archive here: {path} does not exist ({where}; archive "
                            "something first, or give --home, ARCHIVER_HOME or --db)")
         return
@@ -206,7 +217,7 @@ def _print_settings(ctx: click.Context, param: click.Parameter, value: bool) -> 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archiver")
 @click.option("--db", "database_url", metavar="URL", help=_setting_help("database_url"))
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--home", type=FilePath(file_okay=False, path_type=Path),
               help=_setting_help("home"))
 @click.option("--help-settings", is_flag=True, expose_value=False, is_eager=True,
               callback=_print_settings,
@@ -221,14 +232,16 @@ def main(ctx: click.Context, database_url: str | None, home: Path | None) -> Non
     ctx.obj = {"settings": settings}
 
 
-def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  # type: ignore[no-untyped-def]
+def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool
+              ) -> tuple[list[tuple[Source, Detection]], list[str]]:
     """Read and detect every source before anything is stored."""
     from rich.progress import Progress
 
     from archiver.services.sources import detect_source, read_source
 
     err = _err()
-    done, failed = [], []
+    done: list[tuple[Source, Detection]] = []
+    failed: list[str] = []
     with Progress(console=err, transient=True, disable=len(sources) < 2) as progress:
         task = progress.add_task("reading", total=len(sources))
         for given in sources:
@@ -240,7 +253,7 @@ def _read_all(sources: tuple[str, ...], settings: Settings, keep_going: bool):  
                 if not keep_going:
                     raise
                 failed.append(str(exc))
-                err.print(f"archiver: skipped: {exc}", highlight=False)
+                click.echo(f"archiver: skipped: {one_line(str(exc))}", err=True)  # unwrapped
             progress.advance(task)
     return done, failed
 

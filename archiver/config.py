@@ -16,6 +16,7 @@ import ipaddress
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -276,8 +277,19 @@ def _coerce(name: str, raw: object) -> object:
         if isinstance(raw, list):  # a TOML list of strings
             return ",".join(str(item) for item in raw)
         return None if raw in (None, "") and "None" in str(kind) else str(raw)
-    except (TypeError, ValueError):
+    # OverflowError: int(inf) from TOML; RuntimeError: "~nobody" for a path
+    except (TypeError, ValueError, OverflowError, RuntimeError):
         raise ConfigError(f"setting {name}: cannot use {raw!r}") from None
+
+
+def _looks(path: Path, test: Callable[[Path], bool]) -> bool:
+    """``test(path)``, or a one-line ConfigError for a path the system cannot look at
+    (a name too long, a NUL byte)."""
+    try:
+        return test(path)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(f"{path}: cannot use this path: {reason}") from None
 
 
 def load_settings(
@@ -290,8 +302,11 @@ def load_settings(
     # The TOML lives in the data folder that wins: --home, then ARCHIVER_HOME, then the default.
     home = overrides.get("home") or env.get(ENV_PREFIX + "HOME") or SETTINGS_BY_NAME[
         "home"].default
-    toml_path = Path(str(home)).expanduser() / TOML_NAME
-    if toml_path.is_file():
+    try:
+        toml_path = Path(str(home)).expanduser() / TOML_NAME
+    except RuntimeError:  # "~nobody/x": no such user to take the home folder of
+        raise ConfigError(f"{home}: cannot find the home folder of that user") from None
+    if _looks(toml_path, Path.is_file):
         import tomllib
 
         try:
@@ -311,8 +326,11 @@ def load_settings(
             values[name] = value
     settings = Settings()
     coerced = {name: _coerce(name, value) for name, value in values.items()}
-    settings = replace(settings, **coerced)  # type: ignore[arg-type]
+    settings = replace(settings, **coerced)  # type: ignore[arg-type]  # each value coerced to its field's type above
     parse_allow_list(settings.allow_private_networks)  # a bad entry fails here, in one line
+    if _looks(settings.home, Path.exists) and not settings.home.is_dir():
+        raise ConfigError(f"{settings.home}: the data folder (--home or ARCHIVER_HOME) is a file, "
+                          "not a folder")
     return settings
 
 

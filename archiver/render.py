@@ -33,6 +33,17 @@ WIDE_COLUMNS = frozenset({"text", "title", "handles", "identity", "source", "lin
 Row = Mapping[str, Any]
 
 
+class FilePath(click.Path):
+    """click.Path that refuses a path it cannot even look at (a NUL byte in it)
+    as bad usage, where click.Path raises ValueError from os.stat."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if "\x00" in str(value):
+            self.fail(f"{str(value)!r}: a path cannot hold a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def output_options(*, extra_formats: Sequence[str] = (), output: bool = False,
                    default: str = "table") -> Callable[[F], F]:
     """The output options every data-printing command shares (as sqlite-utils'
@@ -44,7 +55,7 @@ def output_options(*, extra_formats: Sequence[str] = (), output: bool = False,
     def decorate(func: F) -> F:
         if output:
             func = click.option(
-                "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                "-o", "--output", type=FilePath(dir_okay=False, path_type=Path),
                 help="write to this file (all at once, when complete) instead of "
                      "standard output")(func)
         return click.option(
@@ -132,11 +143,18 @@ def open_output(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
+    if not path.name or "\x00" in str(path):  # "-o ''", "-o /", a NUL: no file to write
+        raise OutputError(f"{str(path)!r}: not a file name to write to")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         file = tmp.open("w", encoding="utf-8", newline="")
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        reason = exc.strerror or exc
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # its name was too long to create in the first place
+            pass
+        raise OutputError(f"{path}: cannot write: {reason}") from None
     try:
         with file:
             yield file

@@ -35,9 +35,12 @@ def _known(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, hex, zlib: not for bytes->text
+        return None
+    codec = info.name
     # Browsers read a declared latin-1 as windows-1252 (WHATWG encoding standard).
     return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
 
@@ -56,7 +59,7 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
         if candidate:
             try:
                 return data.decode(candidate), candidate
-            except UnicodeDecodeError:
+            except (UnicodeError, LookupError):  # idna and punycode raise the base class
                 pass
     try:
         return data.decode("utf-8"), "utf-8"

@@ -18,12 +18,13 @@ from bs4 import Tag
 from archiver.detect import html as htmlmod
 from archiver.detect import linkrefs
 from archiver.detect.dates import parse_tweet_date
-from archiver.detect.embeds import EmbedInfo, hashtags_and_mentions, parse_embed
+from archiver.detect.embeds import EmbedInfo, parse_embed
+from archiver.detect.entities import hashtags_and_mentions
 from archiver.detect.language import guess_language, language_of
 from archiver.detect.links import normalize_url, parse_status_url
 from archiver.detect.paragraphs import Anchor, Para
 from archiver.detect.snowflake import date_mismatch, tweet_time
-from archiver.detect.textcites import find_text_citations
+from archiver.detect.textcites import TextCitation, find_text_citations
 from archiver.detect.textformats import markdown_paragraphs, text_paragraphs
 from archiver.detect.values import Article, Citation, Detection, LinkRef, Position
 
@@ -82,8 +83,8 @@ def main_text(text: str, fmt: str, source_url: str | None = None) -> str:
     return "\n".join(p.text for p in _paragraphs(text, fmt, source_url, metadata=False)[0])
 
 
-def _paragraphs(text: str, fmt: str, source_url: str | None, *,  # type: ignore[no-untyped-def]
-                metadata: bool = True):
+def _paragraphs(text: str, fmt: str, source_url: str | None, *, metadata: bool = True
+                ) -> tuple[list[Para], list[EmbedInfo], htmlmod.HtmlMeta | None]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     embeds: list[Tag] = []
@@ -215,7 +216,7 @@ def _embed_citation(info: EmbedInfo, position: Position) -> Citation:
     )
 
 
-def _text_citation(cite, position: Position) -> Citation:  # type: ignore[no-untyped-def]
+def _text_citation(cite: TextCitation, position: Position) -> Citation:
     tags, mentions = hashtags_and_mentions(cite.text)
     return Citation(
         kind="text", handle=cite.handle, author_name=cite.author_name,

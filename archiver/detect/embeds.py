@@ -10,11 +10,13 @@ never read as citations.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
 from archiver.detect.dates import parse_tweet_date
 from archiver.detect.entities import hashtags_and_mentions  # noqa: F401 (its callers import it here)
@@ -38,12 +40,12 @@ class EmbedInfo:
     status_in_markup: bool = False  # the status URL is a link in the markup
 
     @property
-    def date(self):  # type: ignore[no-untyped-def]
+    def date(self) -> dt.date | None:
         return parse_tweet_date(self.date_text, lang=self.lang) if self.date_text else None
 
 
 def _classes(tag: Tag) -> set[str]:
-    value = tag.get("class") or []
+    value: object = tag.get("class") or []
     return set(value if isinstance(value, list) else str(value).split())
 
 
@@ -54,7 +56,7 @@ def _iframe_tweet_id(tag: Tag) -> str | None:
             return value.strip()
     src = tag.get("src")
     if isinstance(src, str) and "platform.twitter.com/embed" in src:
-        ids = parse_qs(urlsplit(src).query).get("id")
+        ids = parse_qs(src.partition("?")[2].partition("#")[0]).get("id")
         if ids and ids[0].isdigit():
             return ids[0]
     return None
@@ -96,7 +98,7 @@ def _text_with_breaks(tag: Tag) -> str:
         if isinstance(node, NavigableString):
             if not isinstance(node.parent, Tag) or node.parent.name not in ("script", "style"):
                 parts.append(str(node))
-        elif node.name == "br":
+        elif isinstance(node, Tag) and node.name == "br":
             parts.append("\n")
     lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(parts).split("\n")]
     return "\n".join(line for line in lines if line)
@@ -179,7 +181,10 @@ def _attribution_text(quote: Tag, para: Tag | None) -> str:
 
 def is_entity_link(href: str) -> bool:
     """Hashtag and mention links of a rendered tweet are entities, not cited links."""
-    parts = urlsplit(href if "//" in href else "https://" + href)
+    try:
+        parts = urlsplit(href if "//" in href else "https://" + href)
+    except ValueError:  # "https://[::1" and the like: not a Twitter link either
+        return False
     host = (parts.hostname or "").lower()
     if host.endswith(("twitter.com", "x.com")):
         path = parts.path.strip("/")

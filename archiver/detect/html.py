@@ -16,16 +16,11 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
-from bs4 import (
-    BeautifulSoup,
-    Comment,
-    MarkupResemblesLocatorWarning,
-    NavigableString,
-    PageElement,
-    Tag,
-)
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Tag
+from bs4.element import NavigableString, PageElement
 
 from archiver.detect.embeds import find_embeds
 from archiver.detect.paragraphs import Anchor, Para, ParaBuilder
@@ -70,9 +65,8 @@ def parse(html: str) -> BeautifulSoup:
 
 
 def _attr_words(tag: Tag) -> str:
-    classes = tag.get("class") or []
-    if not isinstance(classes, list):
-        classes = str(classes).split()
+    value: object = tag.get("class") or []
+    classes = [str(c) for c in value] if isinstance(value, list) else str(value).split()
     return " ".join([*classes, str(tag.get("id") or ""), str(tag.get("role") or "")])
 
 
@@ -180,7 +174,7 @@ class _Walker:
         def close() -> None:
             href = str(node["href"]).strip()
             if self.base_url and not href.startswith(("#", "mailto:", "javascript:", "data:")):
-                href = urljoin(self.base_url, href)
+                href = _join(self.base_url, href)
             rel = node.get("rel")
             rel_text = " ".join(rel) if isinstance(rel, list) else (str(rel) if rel else None)
             if len(self.out.paras) > flushed:  # a card: the link wraps whole blocks
@@ -240,8 +234,8 @@ def _meta(soup: BeautifulSoup, *names: str) -> str | None:
     return None
 
 
-def _json_ld(soup: BeautifulSoup) -> list[dict]:
-    found: list[dict] = []
+def _json_ld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(script.string or "")
@@ -279,16 +273,25 @@ def parse_iso_date(value: str | None) -> dt.date | None:
         return None
 
 
+def _join(base: str, href: str) -> str:
+    """``urljoin``, or ``href`` as written when either URL cannot be split
+    (urlsplit raises on "http://[::1" and a few other malformed hosts)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
 def metadata(soup: BeautifulSoup, source_url: str | None) -> HtmlMeta:
     ld = _json_ld(soup)
     base = soup.find("base", href=True)
     base_url = source_url
     if isinstance(base, Tag):
-        base_url = urljoin(source_url or "", str(base["href"]))
+        base_url = _join(source_url or "", str(base["href"]))
     canonical = None
     link = soup.find("link", rel="canonical", href=True)
     if isinstance(link, Tag):
-        canonical = urljoin(base_url or "", str(link["href"]).strip()) or None
+        canonical = _join(base_url or "", str(link["href"]).strip()) or None
     canonical = canonical or _meta(soup, "og:url")
     title = _meta(soup, "og:title", "twitter:title") or next(
         (str(d["headline"]) for d in ld if d.get("headline")), None

@@ -13,26 +13,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 from archiver.detect.embeds import is_entity_link
-from archiver.detect.links import classify_url, find_links, normalize_url
+from archiver.detect.links import classify_url, find_links, host_of, normalize_url
 from archiver.detect.paragraphs import Para
 from archiver.detect.values import Citation, LinkRef, Position
 
 NOT_LINKS = ("mailto:", "javascript:", "data:", "tel:", "#", "about:", "sms:")
 TWEET_KINDS = frozenset({"tco", "pic", "status", "media"})
+# Longest link kept (the store's URL columns; browsers and servers refuse longer ones).
+MAX_URL = 2048
 
 
 def site_of(url: str | None) -> str | None:
     """The article's site, for telling internal links from external ones."""
-    host = (urlsplit(url).hostname or "") if url else ""
-    return host.removeprefix("www.").lower() or None
+    host = host_of(url) if url else ""
+    return host.removeprefix("www.") or None
 
 
 def _is_internal(url: str, site: str | None) -> bool:
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    return bool(site) and (host == site or host.endswith("." + site))
+    host = host_of(url).removeprefix("www.")
+    return site is not None and site != "" and (host == site or host.endswith("." + site))
+
+
+def _defragged(url: str | None) -> str | None:
+    """``url`` without its fragment; a page URL urlsplit cannot read ("http://[::1")
+    stays as written (it only tells same-page links apart)."""
+    if not url:
+        return None
+    try:
+        return urldefrag(url)[0]
+    except ValueError:
+        return url
 
 
 def collect(
@@ -43,7 +56,7 @@ def collect(
 ) -> list[LinkRef]:
     """All links of ``paras`` in reading order, tied to the citation they sit in."""
     site = site_of(page_url)
-    page = urldefrag(page_url)[0] if page_url else None
+    page = _defragged(page_url)
     refs: list[LinkRef] = []
     owners = paragraph_owners(citations, len(paras))
     references: dict[int, list[int]] = {}
@@ -60,7 +73,7 @@ def collect(
             href = anchor.href.strip()
             if not href or href.lower().startswith(NOT_LINKS):
                 continue
-            if page and urldefrag(href)[0] == page:  # a fragment of this very page
+            if page and _defragged(href) == page:  # a fragment of this very page
                 continue
             if para.embed is not None and is_entity_link(href):
                 continue
@@ -95,6 +108,8 @@ def _ref(url: str, position: Position, owner: int | None, anchor: str | None,
         kind, tweet_id, handle = classify_url(url)
         normalized = normalize_url(url)
     except ValueError:
+        return None
+    if len(normalized) > MAX_URL or len(url) > MAX_URL:
         return None
     if kind == "external" and _is_internal(normalized, site):
         kind = "internal"

@@ -15,9 +15,10 @@ import re
 import string
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
-__all__ = ["TRACKING_PARAMS", "FoundLink", "classify_url", "find_links", "normalize_url",
-           "parse_status_url"]
+__all__ = ["TRACKING_PARAMS", "FoundLink", "classify_url", "find_links", "host_of",
+           "normalize_url", "parse_status_url"]
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,17 @@ def parse_status_url(url: str) -> tuple[str | None, str] | None:
     """(handle as written or None, tweet_id) if ``url`` names a tweet, else None."""
     kind, tweet_id, handle, _ = _analyze(url)
     return (handle, tweet_id) if kind == "status" and tweet_id else None
+
+
+def host_of(url: str) -> str:
+    """The lower-case host name of ``url`` (urlsplit's ``hostname``), "" when it has
+    none, is longer than a DNS name can be, or cannot be split: urlsplit raises on "http://[::1" and the like, which
+    an article's links may hold."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host if len(host) <= 253 else ""  # longer is no DNS name (and no domain column fits)
 
 
 def _is_ip(text: str) -> bool:

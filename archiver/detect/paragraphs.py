@@ -87,7 +87,7 @@ class ParaBuilder:
 
     def add_para(self, text: str, **facts: object) -> None:
         self.block_break()
-        para = Para(text=text, blank_before=self._blank, **facts)  # type: ignore[arg-type]
+        para = Para(text=text, blank_before=self._blank, **facts)  # type: ignore[arg-type]  # facts are Para's own optional fields, by keyword
         self.paras.append(para)
         self._blank = True
 

@@ -31,10 +31,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from archiver.detect.dates import parse_tweet_date
-from archiver.detect.links import find_links, parse_status_url
+from archiver.detect.links import find_links, host_of, parse_status_url
 from archiver.detect.paragraphs import Para
 
 _DASH = r"(?:—|–|―|&mdash;|&#8212;|&#x2014;|&ndash;|--)"
@@ -241,7 +240,7 @@ def _own_accounts(paras: Sequence[Para]) -> set[str]:
             profile = _PROFILE.match(url.strip())
             if profile:
                 own.add(profile.group(1).casefold())
-            host = urlsplit(url if "//" in url else "https://" + url).hostname or ""
+            host = host_of(url if "//" in url else "https://" + url)
             labels = host.casefold().removeprefix("www.").split(".")
             if len(labels) >= 2:
                 own.add(labels[-2].replace("-", ""))

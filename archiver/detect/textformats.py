@@ -126,7 +126,9 @@ def _inline(line: str, refs: dict[str, str] | None = None
             ) -> tuple[str, list[Anchor], list[tuple[int, int]]]:
     """Markdown inline markup -> text, anchors and code spans (offsets in the text).
     A code span (`...`) keeps its words but holds no link."""
-    out, anchors, spans, cursor = "", [], [], 0
+    out, cursor = "", 0
+    anchors: list[Anchor] = []
+    spans: list[tuple[int, int]] = []
     for match in _CODE_SPAN.finditer(line):
         out = _inline_plain(_resolve_references(line[cursor : match.start()], refs or {}),
                             out, anchors)
@@ -162,7 +164,9 @@ def _unescape(text: str) -> str:
 def _collapse(text: str, anchors: list[Anchor], spans: list[tuple[int, int]]
               ) -> tuple[str, list[Anchor], list[tuple[int, int]]]:
     """Collapse runs of white space and trim, moving offsets with the text."""
-    out, moved, mapping = [], [], []
+    out: list[str] = []
+    moved: list[Anchor] = []
+    mapping: list[int] = []
     for char in text:
         mapping.append(len(out))
         if char in " \t\u00a0":
@@ -210,7 +214,8 @@ def markdown_paragraphs(text: str) -> tuple[list[Para], list[Tag]]:
                 status = f"https://twitter.com/{owner}/status/{shortcode.group('id')}"
                 extra = " data-archiver-synthetic"
             else:
-                status, extra = jekyll.group("url"), ""  # type: ignore[union-attr]
+                assert jekyll is not None  # the condition above: a shortcode or a Jekyll tag
+                status, extra = jekyll.group("url"), ""
             markup = f'<blockquote class="twitter-tweet"><a href="{status}"{extra}></a></blockquote>'
             block_paras, block_embeds = _html_block(markup, len(embeds))
             paras.extend(block_paras)
@@ -277,7 +282,8 @@ def _quoted_html_block(lines: list[str], i: int) -> tuple[int, str] | None:
         inner = _QUOTE.sub("", inner, count=1)
     if not _HTML_BLOCK.match(inner):
         return None
-    block, j = [], i
+    block: list[str] = []
+    j = i
     while j < len(lines) and (marker := _QUOTE.match(lines[j])):
         content = lines[j][marker.end():]
         while _QUOTE.match(content):

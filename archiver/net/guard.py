@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -78,7 +79,7 @@ class BlockedAddressError(NewConnectionError):
     """urllib3-level signal that the guard refused; translated to BlockedAddress."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(None, message)  # type: ignore[arg-type]
+        super().__init__(None, message)  # type: ignore[arg-type]  # urllib3 wants the connection; the guard refuses before there is one
         self.reason_text = message
 
 
@@ -196,7 +197,7 @@ class Guard:
         for address, port in destinations:
             try:
                 sock = socket.create_connection(
-                    (address, port), conn.timeout, source_address=conn.source_address  # type: ignore[arg-type]
+                    (address, port), conn.timeout, source_address=conn.source_address
                 )
             except OSError as exc:
                 last = exc
@@ -240,9 +241,9 @@ def guarded_pool_classes(guard: Guard) -> dict[str, type[HTTPConnectionPool]]:
             _tell(sock)  # before the TLS handshake, which a slow server can trickle too
             return sock
 
-        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def request(self, *args: Any, **kwargs: Any) -> None:
             _tell(self.sock)  # a pooled connection, reused
-            return super().request(*args, **kwargs)
+            super().request(*args, **kwargs)
 
     class GuardedHTTPSConnection(HTTPSConnection):
         def _new_conn(self) -> socket.socket:
@@ -250,9 +251,9 @@ def guarded_pool_classes(guard: Guard) -> dict[str, type[HTTPConnectionPool]]:
             _tell(sock)
             return sock
 
-        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def request(self, *args: Any, **kwargs: Any) -> None:
             _tell(self.sock)
-            return super().request(*args, **kwargs)
+            super().request(*args, **kwargs)
 
     class GuardedHTTPPool(HTTPConnectionPool):
         ConnectionCls = GuardedHTTPConnection

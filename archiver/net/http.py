@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -241,7 +241,7 @@ class _GuardedAdapter(HTTPAdapter):
         # pool and opened a new connection (no keep-alive at all on 100 hosts).
         super().__init__(pool_connections=POOLS, pool_maxsize=pool_maxsize, max_retries=0)
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = guarded_pool_classes(self._guard)
 
@@ -389,7 +389,7 @@ class HttpClient:
             seconds = _retry_after_seconds(retry_after)
             if seconds is not None:
                 return min(max(seconds, 0.0), cap)
-        return min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2)
+        return float(min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2))
 
     def _once(self, method: str, url: str, headers: dict[str, str], deadline: float,
               sink: Sink | None) -> Exchange:
@@ -429,7 +429,8 @@ class HttpClient:
             return Exchange(
                 url=url,
                 method=method,
-                request_headers=tuple(response.request.headers.items()),
+                request_headers=tuple((k, v if isinstance(v, str) else v.decode("latin-1"))
+                                      for k, v in response.request.headers.items()),
                 status=response.status_code,
                 reason=response.reason or "",
                 http_version=version,

@@ -13,7 +13,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, Tag
+from bs4.element import NavigableString
 from bs4.exceptions import ParserRejectedMarkup
 
 from archiver.providers import (

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from archiver.detect.links import normalize_url
+from archiver.detect.links import host_of, normalize_url
 from archiver.detect.values import Citation, Detection, LinkRef
 from archiver.services.recorder import Recorder
 from archiver.services.sources import Source
@@ -132,7 +131,7 @@ def _watch_article_url(session: Session, article: m.Article, version_id: int) ->
         return
     normalized = normalize_url(url)
     link_id = upsert_link(session, normalized, {
-        "url": url, "kind": "article", "domain": (urlsplit(normalized).hostname or "") or None,
+        "url": url, "kind": "article", "domain": host_of(normalized) or None,
     })
     rows.add(session, m.LinkOccurrence(
         link_id=link_id, article_id=article.id, version_id=version_id, url=url, paragraph=-1,
@@ -194,7 +193,7 @@ def citation_row(cite: Citation, ordinal: int, article_id: int | None,
 
 def link_values(ref: LinkRef) -> dict[str, object]:
     return {"url": ref.url, "kind": ref.kind, "tweet_id": ref.tweet_id, "handle": ref.handle,
-            "domain": (urlsplit(ref.normalized).hostname or "").lower() or None}
+            "domain": host_of(ref.normalized) or None}
 
 
 def occurrence_row(ref: LinkRef, article_id: int | None,

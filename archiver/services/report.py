@@ -30,7 +30,7 @@ UNCOUNTED_LINK_KINDS = ("status",)
 
 
 def _category(state: str | None) -> str:
-    if state in (None, "unchecked", "unknown", "unreachable"):
+    if state is None or state in ("unchecked", "unknown", "unreachable"):
         return "unchecked"
     state = TWEET_CATEGORY.get(state, state)
     return state if state in CATEGORIES else "unchecked"

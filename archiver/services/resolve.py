@@ -39,7 +39,7 @@ from archiver.detect.links import classify_url, normalize_url, parse_status_url
 from archiver.detect.values import Detection
 from archiver.net.errors import FetchError, reason
 from archiver.net.http import Exchange, HttpClient
-from archiver.providers.tweet import Tweet
+from archiver.providers.tweet import MediaItem, Tweet
 from archiver.rules import matching
 from archiver.rules.matching import VERIFY_FLAGS
 from archiver.services.archive import citation_row, link_values, occurrence_row
@@ -371,7 +371,7 @@ class Resolver:
         for item in t.media:
             self._save_media(t.id, item)
 
-    def _save_media(self, tweet_id: str, item) -> None:  # type: ignore[no-untyped-def]
+    def _save_media(self, tweet_id: str, item: MediaItem) -> None:
         if (tweet_id, item.url) in self._media_done:
             return
         with self.db.reader() as session:

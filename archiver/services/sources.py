@@ -106,6 +106,9 @@ def detect_source(source: Source) -> Detection:
             and not utf16_without_bom(source.data)):
         raise SourceError(f"{source.given}: not HTML or text (binary content)")
     text, _encoding = decode(source.data, source.content_type)
+    # A NUL is no character of an article (UTF-16 text may decode to some), and
+    # PostgreSQL's text columns refuse it: it reads as the replacement character.
+    text = text.replace("\x00", "\ufffd")
     name = source.url or source.given
     fmt = sniff_format(name if source.given != "-" else None, source.content_type, text)
     if fmt is None:

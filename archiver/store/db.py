@@ -28,6 +28,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -68,11 +69,12 @@ def sqlite_path(url: str) -> Path | None:
     """The SQLite file of ``url``, or None (another database, or in memory)."""
     try:
         parsed = make_url(url)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is no number
         return None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
-    return Path(parsed.database)  # type: ignore[arg-type]
+    return Path(database)
 
 
 def describe(url: str) -> str:
@@ -82,7 +84,7 @@ def describe(url: str) -> str:
         return str(path)
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):
         return url
 
 
@@ -159,7 +161,7 @@ def make_engine(url: str) -> Engine:
     that overlapping runs wait instead of failing with "database is locked"."""
     try:
         parsed = make_url(url)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: "postgresql://[::1/x" (port)
         raise DatabaseError(f"bad database URL: {url}") from None
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in (
         "psycopg2",
@@ -168,6 +170,8 @@ def make_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.get_backend_name() == "sqlite":
+            if "\x00" in (parsed.database or ""):  # no file system takes such a name
+                raise DatabaseError(f"bad database URL: {url} (a NUL byte in the path)")
             folder = Path(parsed.database or ".").parent
             if parsed.database not in (None, "", ":memory:") and not folder.is_dir():
                 # a typo in --db must not become a tree of new folders
@@ -176,7 +180,7 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
             @event.listens_for(engine, "connect")
-            def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA foreign_keys=ON")
@@ -185,7 +189,7 @@ def make_engine(url: str) -> Engine:
                 dbapi_conn.isolation_level = None  # we say BEGIN ourselves, below
 
             @event.listens_for(engine, "begin")
-            def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+            def _sqlite_begin(conn: Connection) -> None:
                 # A writer takes the write lock first (waiting its turn), so that it
                 # reads what the previous writer committed: a deferred transaction
                 # would read first, then fail to write on a stale snapshot ("UNIQUE

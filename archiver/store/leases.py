@@ -70,7 +70,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def _rows(session: Session, stmt: Executable) -> int:
     """Rows an UPDATE or DELETE touched."""
-    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
+    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]  # an UPDATE's result is a CursorResult (rowcount); Session.execute is typed Result
     return result.rowcount
 
 
@@ -244,12 +244,12 @@ def claim(db: Database, owner: Owner, selection: Selection, size: int, started: 
         if selection.domain is None:
             won = _win(session, m.Tweet, tweet_filter(selection, now, started), size,
                        owner.token, now, now + lease, postgres)
-            targets += tweet_targets(won)  # type: ignore[arg-type]
+            targets += tweet_targets(won)
         room = size - len(targets)
         if room > 0:
             won = _win(session, m.Link, link_filter(selection, now, started), room,
                        owner.token, now, now + lease, postgres)
-            targets += link_targets(session, won)  # type: ignore[arg-type]
+            targets += link_targets(session, won)
     return Claim(targets, reclaimed)
 
 

@@ -55,7 +55,7 @@ def find_article(session: Session, ref: str) -> m.Article:
     through the file URI its captures record."""
     conditions = [m.Article.identity == ref, m.Article.url == ref,
                   m.Article.canonical_url == ref, m.Article.source == ref]
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and int(ref) < 2**63:  # ids are 64-bit integers
         conditions.append(m.Article.id == int(ref))
     uri = _file_uri(ref)
     if uri is not None:

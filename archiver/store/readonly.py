@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
@@ -61,7 +62,7 @@ class ReadOnlyDatabase:
         self.engine.dispose()
 
 
-def _refuse_writes(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _refuse_writes(dbapi_conn: Any, _record: object) -> None:
     module = type(dbapi_conn).__module__
     cur = dbapi_conn.cursor()
     if module.startswith("sqlite3"):

@@ -94,7 +94,7 @@ def abandoned(path: Path) -> bool:
 
 def remove_abandoned(folder: Path, pattern: str) -> list[Path]:
     """Delete the temporary files matching ``pattern`` that dead runs left."""
-    removed = []
+    removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for path in folder.glob(pattern):

@@ -189,7 +189,10 @@ class WarcRun:
                 self._file.close()
             except OSError:  # a buffered tail that cannot be written: dropped with the file
                 pass
-        self._tmp.unlink(missing_ok=True)
+        try:
+            self._tmp.unlink(missing_ok=True)
+        except OSError:  # its folder could not be made (a file in the way): nothing to drop
+            pass
         self._writer = None
 
 
