@@ -13,13 +13,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from archiver import render
 from archiver.config import Settings
-from archiver.errors import ArchiverError
 from archiver.evidence import EvidenceError
 
 if TYPE_CHECKING:
@@ -28,24 +27,20 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fail(message: str) -> None:
-    click.echo(f"archiver: error: {message}", err=True)
-    sys.exit(1)
-
-
 def _errors(func: F) -> F:
-    """Known failures: one line on stderr and exit status 1."""
+    """The CLI's own handling of known failures (cli.user_errors: one line, exit 1),
+    plus a file of the data folder that cannot be read or written, named."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ArchiverError as exc:  # the root of every known failure
-            _fail(str(exc))
-        except OSError as exc:
-            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        from archiver.cli import fail, user_errors  # cli imports this module at start-up
 
-    return wrapper  # type: ignore[return-value]
+        try:
+            return user_errors(func)(*args, **kwargs)
+        except OSError as exc:
+            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+
+    return cast(F, wrapper)
 
 
 def _settings(ctx: click.Context) -> Settings:

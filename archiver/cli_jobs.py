@@ -63,8 +63,9 @@ def _open_app() -> tuple[Any, Any, Any]:
 
 def _report(what: str, outcome: Any, fmt: str) -> None:
     cli = _cli()
-    if fmt in ("json", "jsonl"):
-        cli.render.print_json_line({"queued": outcome.queued, "already_queued": outcome.already})
+    if fmt != "table":  # the shared output path: json is one array, as everywhere
+        cli.render.output_rows([{"queued": outcome.queued, "already_queued": outcome.already}],
+                               fmt, fields=("queued", "already_queued"))
         return
     note = f" ({outcome.already} already queued)" if outcome.already else ""
     click.echo(f"queued {outcome.queued} {what} job(s){note}")

@@ -289,8 +289,3 @@ def report_tables(data: dict[str, Any], out: Any) -> None:
                        table_fields=("article_id", "what", "url", "state", "our_copy_at",
                                      "warc_file", "wayback_url"),
                        title="dead, failing, drifted or hidden", out=out)
-
-
-def print_json_line(obj: dict[str, Any], out: TextIO | None = None) -> None:
-    """One object on one line (cli_jobs' enqueue report; new code: ``output_rows``)."""
-    (out or sys.stdout).write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -9,16 +9,14 @@ other's rows and can run against one server.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.fakeweb.fixtures import fakeweb, fakeweb_session  # noqa: F401 - pytest fixtures
-from tests.web_helpers import web_archive  # noqa: F401 - pytest fixture
+from tests.web_helpers import fresh_database, web_archive  # noqa: F401 - pytest fixture
 
 TEST_DB_ENV = "ARCHIVER_TEST_DATABASE_URL"
 # Every host name a test fetches goes to a closed port on loopback unless the test
@@ -41,21 +39,8 @@ def backend() -> str:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> Iterator[str]:
-    base = os.environ.get(TEST_DB_ENV)
-    if not base:
-        yield f"sqlite:///{tmp_path / 'archive.sqlite'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database(tmp_path) as url:  # a SQLite file, or a PostgreSQL schema of its own
+        yield url
 
 
 @pytest.fixture

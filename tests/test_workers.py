@@ -80,7 +80,7 @@ def test_three_workers_one_killed(home, db_url, fakeweb):
     assert queued.exit_code == 0, queued.output
     assert f"queued {batches} check job(s)" in queued.output
     again = run(home, db_url, "check", "--queue", "--format", "json", env=env)
-    assert json.loads(again.stdout) == {"queued": 0, "already_queued": batches}
+    assert json.loads(again.stdout) == [{"queued": 0, "already_queued": batches}]
     queued = run(home, db_url, "archive", "--queue", *news, env=env)
     assert queued.exit_code == 0 and "queued 50 archive job(s)" in queued.output
 

@@ -11,11 +11,13 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from archiver.errors import ArchiverError
+
 CHUNK = 64 * 1024
 MAX_RECORD = 1 << 31  # a record larger than this is not ours
 
 
-class RecordError(ValueError):
+class RecordError(ArchiverError, ValueError):  # a known failure, under the one root
     """The WARC has no whole gzip member at the offset given."""
 
 
