@@ -127,6 +127,8 @@ def _citation_links(session: Session, ids: list[int]) -> dict[int, list[dict[str
         .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start)
     )
     for citation_id, link in session.execute(stmt):
+        if citation_id is None:  # excluded by the query (in_ ids); narrows the type
+            continue
         links = found.setdefault(citation_id, [])
         if all(item["url"] != link.normalized for item in links):
             links.append({"url": link.normalized, "resolved_url": link.resolved_url,

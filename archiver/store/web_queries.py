@@ -221,10 +221,14 @@ def blobs_listing(session: Session, limit: int, offset: int) -> tuple[list[dict[
     for sha, size, ctype, url in session.execute(
             select(m.Capture.sha256, m.Capture.size, m.Capture.content_type, m.Capture.url)
             .where(m.Capture.sha256.is_not(None)).order_by(m.Capture.id)):
+        if sha is None:  # excluded by the query; narrows the column's type
+            continue
         rows.setdefault(sha, {"sha256": sha, "size": size, "content_type": ctype, "url": url})
     for sha, size, mime, url in session.execute(
             select(m.Media.sha256, m.Media.size, m.Media.mime, m.Media.url)
             .where(m.Media.sha256.is_not(None)).order_by(m.Media.id)):
+        if sha is None:  # excluded by the query; narrows the column's type
+            continue
         rows.setdefault(sha, {"sha256": sha, "size": size, "content_type": mime, "url": url})
     items = list(rows.values())
     return items[offset:offset + limit], len(items)
