@@ -153,11 +153,12 @@ def _one_line(record: logging.LogRecord) -> bool:
 def worker(concurrency: int, queues: tuple[str, ...], until_idle: bool, schedule: bool,
            check_concurrency: int, verbose: bool) -> None:
     """Run jobs from the queue (PostgreSQL): start as many as you like, anywhere."""
+    from archiver.cli import user_errors  # typed; the module itself is imported lazily
     from archiver.jobs.app import require_postgres
 
     cli = _cli()
 
-    @cli.user_errors
+    @user_errors
     def run() -> int:
         from archiver.jobs.worker import WorkerOptions, run_worker
 
@@ -192,9 +193,11 @@ def worker(concurrency: int, queues: tuple[str, ...], until_idle: bool, schedule
               help="newest jobs shown")
 def jobs(state: str | None, queue: str | None, counts: bool, limit: int, fmt: str) -> None:
     """The job queue (PostgreSQL): counts per queue, then jobs, failed ones with why."""
+    from archiver.cli import user_errors  # typed; the module itself is imported lazily
+
     cli = _cli()
 
-    @cli.user_errors
+    @user_errors
     def show() -> None:
         from archiver.jobs.app import require_postgres
         from archiver.store import jobs as job_store
