@@ -120,4 +120,4 @@ def failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-RETRYABLE = (Transient, *job_store.DATABASE_FAILURES, net_errors.FetchError)
+RETRYABLE: tuple[type[Exception], ...] = (Transient, *job_store.DATABASE_FAILURES, net_errors.FetchError)

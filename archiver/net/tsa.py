@@ -49,7 +49,7 @@ def ask(settings: Settings, url: str, query: bytes) -> bytes:
             if response.status_code != 200:
                 raise errors.FetchError(url, f"time-stamping authority answered "
                                              f"{response.status_code}")
-            body = response.raw.read(MAX_RESPONSE + 1, decode_content=True)
+            body: bytes = response.raw.read(MAX_RESPONSE + 1, decode_content=True)
             if len(body) > MAX_RESPONSE:
                 raise errors.TooLarge(url, f"answer larger than {MAX_RESPONSE} bytes")
             return body

@@ -183,7 +183,7 @@ def select_material(session: Session, article_ids: Sequence[int]) -> Selection:
                   {**p.extra, "provenance": how.get(p.capture_id)} if p.capture_id in how
                   else p.extra) for p in pages]
     names = sorted({c.warc_file for c in captures if c.warc_file})
-    runs = dict(session.execute(select(m.WarcFile.name, m.WarcFile.provenance)
+    runs: dict[str, object] = dict(session.execute(select(m.WarcFile.name, m.WarcFile.provenance)
                                 .where(m.WarcFile.name.in_(names))).all()) \
         if names else {}
     return Selection(tuple(article_ids), tuple(captures), tuple(pages), title,
@@ -205,7 +205,8 @@ def media_blobs(session: Session, article_ids: Sequence[int] | None) -> list[tup
     if article_ids is not None:
         tweet_ids = select(m.Citation.tweet_id).where(m.Citation.article_id.in_(article_ids))
         stmt = stmt.where(m.Media.tweet_id.in_(tweet_ids))
-    return [(sha, url) for sha, url in session.execute(stmt)]
+    return [(sha, url) for sha, url in session.execute(stmt)
+            if sha is not None]  # excluded by the query; narrows the column's type
 
 
 def warc_files(session: Session) -> list[tuple[str, str]]:
