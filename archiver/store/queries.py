@@ -7,6 +7,7 @@ the database as history.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -106,7 +107,9 @@ def citations(
         )
         stmt = stmt.where(m.Citation.id.in_(tagged))
     stmt = stmt.order_by(m.Citation.article_id, m.Citation.ordinal)
-    rows = session.execute(stmt).all()
+    # .tuples(): the same rows, typed (select's overloads give up on these columns)
+    rows: Sequence[tuple[m.Citation, str, str | None, dict[str, Any] | None]] = (
+        session.execute(stmt).tuples().all())
     ids = [row[0].id for row in rows]
     links = _citation_links(session, ids)
     tags = _citation_tags(session, ids)
@@ -228,8 +231,11 @@ def articles(session: Session, ids: list[int] | None = None) -> list[dict[str, A
     )
     if ids is not None:
         stmt = stmt.where(m.Article.id.in_(ids))
+    # .tuples(): the same rows, typed (select's overloads give up on five columns)
+    rows: Sequence[tuple[m.Article, int | None, int | None, int | None, str | None]] = (
+        session.execute(stmt).tuples().all())
     return [_article_dict(a, n_c or 0, n_l or 0, n_v or 0, file_path(read))
-            for a, n_c, n_l, n_v, read in session.execute(stmt)]
+            for a, n_c, n_l, n_v, read in rows]
 
 
 def file_path(capture_url: str | None) -> str | None:

@@ -82,7 +82,7 @@ def links(session: Session, scope: Scope) -> list[LinkRow]:
             .outerjoin(m.ArticleVersion, m.ArticleVersion.id == s.c.current_version_id)
             .outerjoin(m.Capture, m.Capture.id == copy_id)
             .order_by(s.c.id, m.LinkOccurrence.id))
-    return [LinkRow(*row) for row in session.execute(stmt)]
+    return [LinkRow(*row) for row in session.execute(stmt).tuples()]
 
 
 def citations(session: Session, scope: Scope) -> list[CitationRow]:
@@ -95,7 +95,7 @@ def citations(session: Session, scope: Scope) -> list[CitationRow]:
             .outerjoin(m.Tweet, m.Tweet.id == m.Citation.tweet_id)
             .outerjoin(m.Capture, m.Capture.id == m.Tweet.capture_id)
             .order_by(s.c.id, m.Citation.ordinal))
-    return [CitationRow(*row) for row in session.execute(stmt)]
+    return [CitationRow(*row) for row in session.execute(stmt).tuples()]
 
 
 def link_checks(session: Session, scope: Scope,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
@@ -19,7 +19,7 @@ from archiver.store.queries import iso_utc, on_domain
 
 ROTTEN_LINK_STATES = ("dead", "failing", "drifted")
 HIDDEN_TWEET_STATES = ("deleted", "not_found", "protected", "suspended", "withheld")
-ARTICLE_SORTS = {
+ARTICLE_SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "archived": (m.Article.last_archived_at.desc(), m.Article.id.desc()),
     "archived_asc": (m.Article.last_archived_at.asc(), m.Article.id.asc()),
     "published": (m.Article.published_at.desc(), m.Article.id.desc()),
