@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -107,9 +107,9 @@ def citations(
         )
         stmt = stmt.where(m.Citation.id.in_(tagged))
     stmt = stmt.order_by(m.Citation.article_id, m.Citation.ordinal)
-    # .tuples(): the same rows, typed (select's overloads give up on these columns)
-    rows: Sequence[tuple[m.Citation, str, str | None, dict[str, Any] | None]] = (
-        session.execute(stmt).tuples().all())
+    # select's overloads give up on these columns (rows typed Any): name the types
+    rows = cast(Sequence[tuple[m.Citation, str, str | None, dict[str, Any] | None]],
+                session.execute(stmt).all())
     ids = [row[0].id for row in rows]
     links = _citation_links(session, ids)
     tags = _citation_tags(session, ids)
@@ -231,9 +231,9 @@ def articles(session: Session, ids: list[int] | None = None) -> list[dict[str, A
     )
     if ids is not None:
         stmt = stmt.where(m.Article.id.in_(ids))
-    # .tuples(): the same rows, typed (select's overloads give up on five columns)
-    rows: Sequence[tuple[m.Article, int | None, int | None, int | None, str | None]] = (
-        session.execute(stmt).tuples().all())
+    # select's overloads give up on five columns (rows typed Any): name the types
+    rows = cast(Sequence[tuple[m.Article, int | None, int | None, int | None, str | None]],
+                session.execute(stmt).all())
     return [_article_dict(a, n_c or 0, n_l or 0, n_v or 0, file_path(read))
             for a, n_c, n_l, n_v, read in rows]
 
