@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -45,11 +45,11 @@ def _errors(func: F) -> F:
         except OSError as exc:
             _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)  # wraps func: same call signature
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.find_root().obj["settings"]  # type: ignore[no-any-return]
+    return cast(Settings, ctx.find_root().obj["settings"])
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -44,10 +44,10 @@ def queue_option(kind: str) -> Callable[[F], F]:
                 return func(*args, **kwargs)
             return _cli().user_errors(_ENQUEUE[kind])(**kwargs)
 
-        return click.option(
+        return cast(F, click.option(  # wraps func, plus a --queue flag click takes away
             "--queue", is_flag=True,
             help="enqueue the work for `archiver worker` instead of doing it (PostgreSQL)",
-        )(wrapper)  # type: ignore[return-value]
+        )(wrapper))
 
     return decorate
 

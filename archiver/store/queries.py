@@ -331,7 +331,7 @@ def links(
             "resolve_error_message": link.resolve_error_message,
             "last_check": check.outcome if check else None,
             "last_checked_at": iso_utc(check.checked_at) if check else None,
-            "provenance": how.get(evidence_of.get(link.id)),  # type: ignore[arg-type]
+            "provenance": how.get(cid) if (cid := evidence_of.get(link.id)) is not None else None,
         })
     return out
 
