@@ -44,7 +44,7 @@ def _errors(func: F) -> F:
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.find_root().obj["settings"]  # type: ignore[no-any-return]
+    return cast(Settings, ctx.find_root().obj["settings"])
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -44,10 +44,10 @@ def queue_option(kind: str) -> Callable[[F], F]:
                 return func(*args, **kwargs)
             return _cli().user_errors(_ENQUEUE[kind])(**kwargs)
 
-        return click.option(
+        return cast(F, click.option(  # wraps func, plus a --queue flag click takes away
             "--queue", is_flag=True,
             help="enqueue the work for `archiver worker` instead of doing it (PostgreSQL)",
-        )(wrapper)  # type: ignore[return-value]
+        )(wrapper))
 
     return decorate
 
@@ -154,11 +154,12 @@ def _one_line(record: logging.LogRecord) -> bool:
 def worker(concurrency: int, queues: tuple[str, ...], until_idle: bool, schedule: bool,
            check_concurrency: int, verbose: bool) -> None:
     """Run jobs from the queue (PostgreSQL): start as many as you like, anywhere."""
+    from archiver.cli import user_errors  # typed; the module itself is imported lazily
     from archiver.jobs.app import require_postgres
 
     cli = _cli()
 
-    @cli.user_errors
+    @user_errors
     def run() -> int:
         from archiver.jobs.worker import WorkerOptions, run_worker
 
@@ -193,9 +194,11 @@ def worker(concurrency: int, queues: tuple[str, ...], until_idle: bool, schedule
               help="newest jobs shown")
 def jobs(state: str | None, queue: str | None, counts: bool, limit: int, fmt: str) -> None:
     """The job queue (PostgreSQL): counts per queue, then jobs, failed ones with why."""
+    from archiver.cli import user_errors  # typed; the module itself is imported lazily
+
     cli = _cli()
 
-    @cli.user_errors
+    @user_errors
     def show() -> None:
         from archiver.jobs.app import require_postgres
         from archiver.store import jobs as job_store

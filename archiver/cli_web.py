@@ -29,7 +29,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """Browse the archive in a web browser (read-only): articles, tweets, links,
     the rot report and downloads, each page also as JSON at PATH.json."""
     from archiver.cli import fail
-    from archiver.store.db import DatabaseError
+    from archiver.errors import DatabaseError
 
     try:
         import uvicorn

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from archiver.store.evidence import CaptureRef, file_sha256
 
@@ -73,7 +74,7 @@ def check_blobs(report: Report, wanted: Iterable[tuple[str, str]],
             report.add("changed", "blob", path, f"sha256 is now {file_sha256(path)}")
 
 
-def _read_payload_sha(stream) -> str:  # type: ignore[no-untyped-def]
+def _read_payload_sha(stream: BinaryIO) -> str:
     digest = hashlib.sha256()
     while chunk := stream.read(CHUNK):
         digest.update(chunk)

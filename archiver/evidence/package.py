@@ -32,7 +32,7 @@ import tempfile
 import uuid
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,19 +110,20 @@ class _ExportWarc:
         self._out.close()
 
 
-def _gather_warcs(selection: Selection, warc_dir: Path, blob_path, work: Path,  # type: ignore[no-untyped-def]
+def _gather_warcs(selection: Selection, warc_dir: Path, blob_path: Callable[[str], Path],
+                  work: Path,
                   info: dict[str, str]) -> tuple[list[Path], list[str], str | None, int]:
     """Put the chosen records into ``work/archive``; returns (files, whole, export, n)."""
     archive = work / "archive"
     archive.mkdir()
     by_file: dict[str, set[int]] = defaultdict(set)
-    loose: list[CaptureRef] = []
+    loose: list[tuple[CaptureRef, str]] = []  # with its blob's hash
     for capture in selection.captures:
         if capture.warc_file and capture.warc_offset is not None:
             by_file[capture.warc_file].add(capture.warc_offset)
         elif capture.sha256 and capture.status is None and capture.url.startswith(
                 ("file:", "stdin:")):
-            loose.append(capture)
+            loose.append((capture, capture.sha256))
     files: list[Path] = []
     whole: list[str] = []
     export: _ExportWarc | None = None
@@ -152,8 +153,8 @@ def _gather_warcs(selection: Selection, warc_dir: Path, blob_path, work: Path,  
         picked = rec.with_requests(all_spans, chosen)
         export.copy(source, picked)
         count += len(picked)
-    for capture in loose:
-        body = blob_path(capture.sha256)
+    for capture, sha256 in loose:
+        body = blob_path(sha256)
         if not body.is_file():
             raise EvidenceError(f"{body}: blob missing from the data folder "
                                 "(run archiver verify)")
@@ -189,7 +190,8 @@ def _pages(selection: Selection) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def write_wacz(dest: Path, selection: Selection, *, warc_dir: Path, blob_path,  # type: ignore[no-untyped-def]
+def write_wacz(dest: Path, selection: Selection, *, warc_dir: Path,
+               blob_path: Callable[[str], Path],
                tokens: dict[str, bytes], provenance: dict[str, object]) -> PackageSummary:
     """Write the package of ``selection`` to ``dest`` (atomically)."""
     dest = dest.resolve()

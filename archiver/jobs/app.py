@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from archiver.config import Settings
+from archiver.errors import DatabaseError
 from archiver.jobs import tasks
 from archiver.store import jobs as job_store
-from archiver.store.db import Database, DatabaseError
+from archiver.store.db import Database
 
 NEEDS_POSTGRES = ("needs PostgreSQL, where the job queue lives (--db postgresql+psycopg://...); "
                   "on SQLite every command runs in-process: run it without --queue")

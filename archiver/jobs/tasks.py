@@ -19,9 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from archiver.config import Settings
+from archiver.errors import DatabaseError
 from archiver.net import errors as net_errors
 from archiver.store import jobs as job_store
-from archiver.store.db import Database, DatabaseError
+from archiver.store.db import Database
 
 ARCHIVE, RESOLVE, CHECK, SCHEDULE = ("archiver.archive_article", "archiver.resolve_citation",
                                      "archiver.check_batch", "archiver.enqueue_due_checks")
@@ -55,8 +56,9 @@ def _source_failure(exc: Exception) -> Exception:
 
 def archive_article(settings: Settings, db: Database, source: str, offline: bool,
                     with_links: bool | None) -> dict[str, Any]:
+    from archiver.errors import SourceError
     from archiver.services import runs
-    from archiver.services.sources import SourceError, detect_source, read_source
+    from archiver.services.sources import detect_source, read_source
 
     try:
         read = read_source(source, settings)
@@ -118,4 +120,4 @@ def failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-RETRYABLE = (Transient, *job_store.DATABASE_FAILURES, net_errors.FetchError)
+RETRYABLE: tuple[type[Exception], ...] = (Transient, *job_store.DATABASE_FAILURES, net_errors.FetchError)

@@ -24,7 +24,7 @@ import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from archiver.config import Settings
 from archiver.jobs import tasks
@@ -66,13 +66,21 @@ def run_worker(settings: Settings, db: Database, options: WorkerOptions) -> int:
         slots.close()
 
 
+class _Worker(Protocol):
+    """What we call of procrastinate's Worker (its methods carry no annotations)."""
+
+    def stop(self) -> None: ...
+
+    async def run(self) -> None: ...
+
+
 async def _main(app: Any, db: Database, settings: Settings, options: WorkerOptions,
                 stop: threading.Event) -> int:
     from procrastinate import worker as procrastinate_worker
 
     queues = list(options.queues) or None
     async with app.open_async():
-        worker = procrastinate_worker.Worker(
+        worker: _Worker = procrastinate_worker.Worker(
             app, queues=queues, concurrency=options.concurrency, wait=True,
             shutdown_graceful_timeout=GRACE, install_signal_handlers=False,
             update_heartbeat_interval=settings.worker_heartbeat,

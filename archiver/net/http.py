@@ -489,7 +489,7 @@ class HttpClient:
 def _note_peer(response: requests.Response, *args: object, **kwargs: object) -> None:
     """A requests response hook: it runs before requests reads a redirect's body and
     releases its connection, so the socket can still be asked who it talks to."""
-    response.archiver_peer = _peer(response)  # type: ignore[attr-defined]
+    response.archiver_peer = _peer(response)  # type: ignore[attr-defined]  # our own attribute on requests' Response, read back with getattr
 
 
 def _peer(response: requests.Response) -> dict[str, object] | None:

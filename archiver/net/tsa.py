@@ -18,6 +18,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
@@ -25,6 +26,9 @@ from archiver.config import Settings
 from archiver.errors import ArchiverError
 from archiver.net import errors
 from archiver.net.http import HttpClient, _translate
+
+if TYPE_CHECKING:
+    from cryptography.x509 import Certificate
 
 
 class TimestampError(ArchiverError):
@@ -49,7 +53,7 @@ def ask(settings: Settings, url: str, query: bytes) -> bytes:
             if response.status_code != 200:
                 raise errors.FetchError(url, f"time-stamping authority answered "
                                              f"{response.status_code}")
-            body = response.raw.read(MAX_RESPONSE + 1, decode_content=True)
+            body: bytes = response.raw.read(MAX_RESPONSE + 1, decode_content=True)
             if len(body) > MAX_RESPONSE:
                 raise errors.TooLarge(url, f"answer larger than {MAX_RESPONSE} bytes")
             return body
@@ -89,7 +93,7 @@ class Token:
     gen_time: dt.datetime
 
 
-def _roots(settings: Settings) -> list:  # type: ignore[type-arg]
+def _roots(settings: Settings) -> list[Certificate]:
     from cryptography import x509
 
     try:

@@ -300,9 +300,10 @@ def _from_html(tweet_id: str, soup: BeautifulSoup) -> Tweet:
 
 def _from_tweet_node(tweet_id: str, node: Tag, paragraph: Tag) -> Tweet:
     """The twitter.com page of 2010-2020: a ``div.tweet`` with data attributes."""
-    stamp = node.find(class_="_timestamp") or node.find(attrs={"data-time": True})
+    # name=None spelled out: bs4's overloads take attrs alone only with it (its default)
+    stamp = node.find(class_="_timestamp") or node.find(None, {"data-time": True})
     quoted = node.find(class_="QuoteTweet-innerContainer")
-    images = node.find_all(attrs={"data-image-url": True})
+    images = node.find_all(None, {"data-image-url": True})
     photos = [original_photo(_unreplayed(url)) for p in images
               if isinstance(p, Tag) and p.find_parent(class_="QuoteTweet") is None
               and (url := _attr(p, "data-image-url"))]

@@ -446,9 +446,9 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
             # what is done, free the rest for the next run, and do not wait for it.
             pool.shutdown(wait=False, cancel_futures=True)
             texts.close(wait=False)
-            finished = [f for f in inflight if f.done() and not f.cancelled()
-                        and f.exception() is None]
-            pending += [f.result() for f in finished]
+            completed = [f for f in inflight if f.done() and not f.cancelled()
+                         and f.exception() is None]
+            pending += [f.result() for f in completed]
             leases.record(db, owner, [_finding(r) for r in pending])
-            leases.release(db, owner, [t for f, t in inflight.items() if f not in finished])
+            leases.release(db, owner, [t for f, t in inflight.items() if f not in completed])
             raise

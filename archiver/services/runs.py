@@ -143,7 +143,8 @@ def archive(
             crashpoints.reached("archive:stored")
             recorder.store(session)
             if resolver is not None:
-                resolver.apply(session, {i: s.version_id for i, s in enumerate(summaries)})
+                resolver.apply(session, {i: s.version_id for i, s in enumerate(summaries)
+                                          if s.version_id is not None})
             snap.apply(session, kept)
 
         _commit(settings, db, recorder, write)

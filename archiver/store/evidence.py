@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from archiver.store import models as m
 from archiver.store.queries import find_article, iso_utc
 
 CHUNK = 1024 * 1024
+_Id = TypeVar("_Id", int, str)  # row ids: captures' and articles' ints, tweets' strings
 
 
 def file_sha256(path: Path) -> str:
@@ -99,7 +101,7 @@ def choose_articles(session: Session, refs: Sequence[str], since: dt.date | None
             if since is None or (a.published_at or a.first_archived_at.date()) >= since]
 
 
-def _chunks(ids: Iterable[int], size: int = 500) -> Iterable[list[int]]:
+def _chunks(ids: Iterable[_Id], size: int = 500) -> Iterable[list[_Id]]:
     items = list(ids)
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -136,9 +138,10 @@ def select_material(session: Session, article_ids: Sequence[int]) -> Selection:
                                   capture_id=cap.id,
                                   extra={"article_id": a.id, "version_id": v.id}))
                 main_url = main_url or cap.url
-        tweet_ids = set(session.scalars(select(m.Citation.tweet_id).where(
-            m.Citation.article_id.in_(part), m.Citation.tweet_id.is_not(None))))
-        for tpart in _chunks(sorted(tweet_ids)):  # type: ignore[arg-type]
+        tweet_ids = {t for t in session.scalars(select(m.Citation.tweet_id).where(
+            m.Citation.article_id.in_(part), m.Citation.tweet_id.is_not(None)))
+            if t is not None}  # excluded by the query; narrows the column's type
+        for tpart in _chunks(sorted(tweet_ids)):
             tweets = list(session.scalars(select(m.Tweet).where(m.Tweet.id.in_(tpart))
                                           .order_by(m.Tweet.id)))
             for t in tweets:
@@ -183,7 +186,7 @@ def select_material(session: Session, article_ids: Sequence[int]) -> Selection:
                   {**p.extra, "provenance": how.get(p.capture_id)} if p.capture_id in how
                   else p.extra) for p in pages]
     names = sorted({c.warc_file for c in captures if c.warc_file})
-    runs = dict(session.execute(select(m.WarcFile.name, m.WarcFile.provenance)
+    runs: dict[str, object] = dict(session.execute(select(m.WarcFile.name, m.WarcFile.provenance)
                                 .where(m.WarcFile.name.in_(names))).all()) \
         if names else {}
     return Selection(tuple(article_ids), tuple(captures), tuple(pages), title,
@@ -205,7 +208,8 @@ def media_blobs(session: Session, article_ids: Sequence[int] | None) -> list[tup
     if article_ids is not None:
         tweet_ids = select(m.Citation.tweet_id).where(m.Citation.article_id.in_(article_ids))
         stmt = stmt.where(m.Media.tweet_id.in_(tweet_ids))
-    return [(sha, url) for sha, url in session.execute(stmt)]
+    return [(sha, url) for sha, url in session.execute(stmt)
+            if sha is not None]  # excluded by the query; narrows the column's type
 
 
 def warc_files(session: Session) -> list[tuple[str, str]]:

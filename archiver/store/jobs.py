@@ -17,8 +17,9 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from archiver.errors import DatabaseError
 from archiver.store import models as m
-from archiver.store.db import Database, DatabaseError
+from archiver.store.db import Database
 from archiver.store.targets import Selection, link_filter, tweet_filter
 
 QUEUE_TABLE_PREFIXES = ("procrastinate_", "archiver_job_", "archiver_host_")

@@ -26,12 +26,13 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
     CursorResult,
     Executable,
+    Table,
     and_,
     bindparam,
     delete,
@@ -366,7 +367,9 @@ def record(db: Database, owner: Owner, findings: list[Finding]) -> list[bool]:
     return kept
 
 
-_LINK = m.Link.__table__
+# A mapped class's table is a Table; the declarative base types it as any FromClause.
+_LINK = cast(Table, m.Link.__table__)
+_LINK_CHECK = cast(Table, m.LinkCheck.__table__)
 _SET_LINK = update(_LINK).where(_LINK.c.id == bindparam("b_id")).values(
     check_streak=bindparam("b_streak"), failing_since=bindparam("b_since"),
     next_check_at=bindparam("b_next"), last_checked_at=bindparam("b_checked"),
@@ -379,7 +382,7 @@ def _write_links(session: Session, findings: list[Finding]) -> None:
     if not findings:
         return
     conn = session.connection()  # Core, not the ORM's bulk insert: a quarter of the cost
-    conn.execute(insert(m.LinkCheck.__table__), [
+    conn.execute(insert(_LINK_CHECK), [
         {"link_id": f.target.link_id, "tweet_id": None, "checked_at": f.checked_at,
          "outcome": f.outcome, "status": f.status, "final_url": f.final_url,
          "similarity": f.similarity, "latency_ms": f.latency_ms, "error": f.error}

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +19,10 @@ def of_captures(session: Session, capture_ids: Iterable[int | None]) -> dict[int
     runs: dict[str, Any] = {}
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
-        rows = session.execute(select(m.Capture.id, m.Capture.warc_file, m.Capture.provenance)
-                               .where(m.Capture.id.in_(part))).all()
+        # select's overloads give up on these columns (rows typed Any): name the types
+        rows = cast(Sequence[tuple[int, str | None, dict[str, Any] | None]], session.execute(
+            select(m.Capture.id, m.Capture.warc_file, m.Capture.provenance)
+            .where(m.Capture.id.in_(part))).all())
         names = {name for _, name, _ in rows if name and name not in runs}
         if names:
             runs.update(session.execute(select(m.WarcFile.name, m.WarcFile.provenance)

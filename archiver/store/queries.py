@@ -7,8 +7,9 @@ the database as history.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -106,7 +107,9 @@ def citations(
         )
         stmt = stmt.where(m.Citation.id.in_(tagged))
     stmt = stmt.order_by(m.Citation.article_id, m.Citation.ordinal)
-    rows = session.execute(stmt).all()
+    # select's overloads give up on these columns (rows typed Any): name the types
+    rows = cast(Sequence[tuple[m.Citation, str, str | None, dict[str, Any] | None]],
+                session.execute(stmt).all())
     ids = [row[0].id for row in rows]
     links = _citation_links(session, ids)
     tags = _citation_tags(session, ids)
@@ -127,6 +130,8 @@ def _citation_links(session: Session, ids: list[int]) -> dict[int, list[dict[str
         .order_by(m.LinkOccurrence.paragraph, m.LinkOccurrence.start)
     )
     for citation_id, link in session.execute(stmt):
+        if citation_id is None:  # excluded by the query (in_ ids); narrows the type
+            continue
         links = found.setdefault(citation_id, [])
         if all(item["url"] != link.normalized for item in links):
             links.append({"url": link.normalized, "resolved_url": link.resolved_url,
@@ -226,8 +231,11 @@ def articles(session: Session, ids: list[int] | None = None) -> list[dict[str, A
     )
     if ids is not None:
         stmt = stmt.where(m.Article.id.in_(ids))
+    # select's overloads give up on five columns (rows typed Any): name the types
+    rows = cast(Sequence[tuple[m.Article, int | None, int | None, int | None, str | None]],
+                session.execute(stmt).all())
     return [_article_dict(a, n_c or 0, n_l or 0, n_v or 0, file_path(read))
-            for a, n_c, n_l, n_v, read in session.execute(stmt)]
+            for a, n_c, n_l, n_v, read in rows]
 
 
 def file_path(capture_url: str | None) -> str | None:
@@ -323,7 +331,7 @@ def links(
             "resolve_error_message": link.resolve_error_message,
             "last_check": check.outcome if check else None,
             "last_checked_at": iso_utc(check.checked_at) if check else None,
-            "provenance": how.get(evidence_of.get(link.id)),  # type: ignore[arg-type]
+            "provenance": how.get(cid) if (cid := evidence_of.get(link.id)) is not None else None,
         })
     return out
 

@@ -17,8 +17,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from archiver.errors import DatabaseError
 from archiver.store.db import (
-    DatabaseError,
     alembic_config,
     check_sqlite_file,
     current_revision,

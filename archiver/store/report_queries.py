@@ -10,7 +10,8 @@ one article is named), never one per row.
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, cast
 
 from sqlalchemy import Select, Subquery, and_, case, or_, select
 from sqlalchemy.orm import Session
@@ -82,7 +83,10 @@ def links(session: Session, scope: Scope) -> list[LinkRow]:
             .outerjoin(m.ArticleVersion, m.ArticleVersion.id == s.c.current_version_id)
             .outerjoin(m.Capture, m.Capture.id == copy_id)
             .order_by(s.c.id, m.LinkOccurrence.id))
-    return [LinkRow(*row) for row in session.execute(stmt)]
+    # select's overloads give up on these columns (rows typed Any): name the types
+    rows = cast(Sequence[tuple[int, m.Link, str | None, m.Capture | None]],
+                session.execute(stmt).all())
+    return [LinkRow(*row) for row in rows]
 
 
 def citations(session: Session, scope: Scope) -> list[CitationRow]:
@@ -95,7 +99,10 @@ def citations(session: Session, scope: Scope) -> list[CitationRow]:
             .outerjoin(m.Tweet, m.Tweet.id == m.Citation.tweet_id)
             .outerjoin(m.Capture, m.Capture.id == m.Tweet.capture_id)
             .order_by(s.c.id, m.Citation.ordinal))
-    return [CitationRow(*row) for row in session.execute(stmt)]
+    # select's overloads give up on these columns (rows typed Any): name the types
+    rows = cast(Sequence[tuple[int, m.Citation, m.Tweet | None, m.Capture | None]],
+                session.execute(stmt).all())
+    return [CitationRow(*row) for row in rows]
 
 
 def link_checks(session: Session, scope: Scope,

@@ -163,6 +163,8 @@ def _citations(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any
             .order_by(m.Citation.article_id, m.Citation.ordinal)
         )
         for tweet_id, citation_id, article_id, identity in session.execute(stmt):
+            if tweet_id is None:  # excluded by the query (in_ chunk); narrows the type
+                continue
             found.setdefault(tweet_id, []).append(
                 {"citation_id": citation_id, "article_id": article_id, "article": identity})
     return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
@@ -19,7 +19,7 @@ from archiver.store.queries import iso_utc, on_domain
 
 ROTTEN_LINK_STATES = ("dead", "failing", "drifted")
 HIDDEN_TWEET_STATES = ("deleted", "not_found", "protected", "suspended", "withheld")
-ARTICLE_SORTS = {
+ARTICLE_SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "archived": (m.Article.last_archived_at.desc(), m.Article.id.desc()),
     "archived_asc": (m.Article.last_archived_at.asc(), m.Article.id.asc()),
     "published": (m.Article.published_at.desc(), m.Article.id.desc()),
@@ -221,10 +221,14 @@ def blobs_listing(session: Session, limit: int, offset: int) -> tuple[list[dict[
     for sha, size, ctype, url in session.execute(
             select(m.Capture.sha256, m.Capture.size, m.Capture.content_type, m.Capture.url)
             .where(m.Capture.sha256.is_not(None)).order_by(m.Capture.id)):
+        if sha is None:  # excluded by the query; narrows the column's type
+            continue
         rows.setdefault(sha, {"sha256": sha, "size": size, "content_type": ctype, "url": url})
     for sha, size, mime, url in session.execute(
             select(m.Media.sha256, m.Media.size, m.Media.mime, m.Media.url)
             .where(m.Media.sha256.is_not(None)).order_by(m.Media.id)):
+        if sha is None:  # excluded by the query; narrows the column's type
+            continue
         rows.setdefault(sha, {"sha256": sha, "size": size, "content_type": mime, "url": url})
     items = list(rows.values())
     return items[offset:offset + limit], len(items)

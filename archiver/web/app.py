@@ -42,10 +42,10 @@ from starlette.staticfiles import StaticFiles
 
 from archiver import __version__, report_html
 from archiver.config import Settings
+from archiver.errors import DatabaseError, NotFound
 from archiver.services import report as report_service
 from archiver.store import queries, web_queries
 from archiver.store.blobs import BlobStore
-from archiver.store.db import DatabaseError
 from archiver.store.readonly import ReadOnlyDatabase
 from archiver.store.warc_records import RecordError, record_bytes, warc_path
 
@@ -272,7 +272,7 @@ class Site:
         with self.db.reader() as session:
             try:
                 detail = queries.article_detail(session, str(article_id))
-            except queries.NotFound:
+            except NotFound:
                 raise HTTPException(404, f"no article {article_id}") from None
             if detail["id"] != article_id:
                 raise HTTPException(404, f"no article {article_id}")
@@ -377,7 +377,7 @@ class Site:
         with self.db.reader() as session:
             try:
                 queries.find_article(session, str(article_id))
-            except queries.NotFound:
+            except NotFound:
                 raise HTTPException(404, f"no article {article_id}") from None
             captures = web_queries.article_captures(session, article_id)
         located = [(warc_path(self.settings.warc_dir, c["warc_file"]), c["warc_offset"])
