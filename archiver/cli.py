@@ -97,6 +97,7 @@ def user_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _refuse_nul(kwargs)
         try:
             return func(*args, **kwargs)
         except ArchiverError as exc:  # the root of every known failure (archiver/errors.py)
@@ -111,6 +112,16 @@ def user_errors(func: F) -> F:
             sys.exit(130)
 
     return cast(F, wrapper)
+
+
+def _refuse_nul(values: dict[str, Any]) -> None:
+    """A NUL byte in an option or argument is bad usage (exit 2): no file name, URL or
+    database text can hold one (PostgreSQL refuses it in a query). A real argv cannot
+    carry one; a program calling us in-process can."""
+    for name, value in values.items():
+        items = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, str) and "\x00" in v for v in items):
+            raise click.UsageError(f"--{name.replace('_', '-')}: a value cannot hold a NUL byte")
 
 
 def _escaped_database_error(exc: Exception) -> DatabaseError | None:

@@ -286,6 +286,7 @@ OPTION_TEXT = st.one_of(TEXT, st.sampled_from(["1", "0", "-1", "9999999999999999
 @example(command="links", option="--state", value="bogus", fmt="table")
 @example(command="show", option=None, value="seeds/../seeds/x.txt", fmt="text")
 @example(command="citations", option="--since", value="2020-02-30", fmt="json")
+@example(command="citations", option="--article", value="\x00", fmt="table")  # PostgreSQL refused the NUL in its query
 def test_query_options(seeded: World, command: str, option: str | None, value: str,
                        fmt: str) -> None:
     if command == "resolve" and value == "1":
