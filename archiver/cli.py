@@ -118,10 +118,14 @@ def _refuse_nul(values: dict[str, Any]) -> None:
     """A NUL byte in an option or argument is bad usage (exit 2): no file name, URL or
     database text can hold one (PostgreSQL refuses it in a query). A real argv cannot
     carry one; a program calling us in-process can."""
-    for name, value in values.items():
+    ctx = click.get_current_context()
+    for param in ctx.command.params:
+        if param.name == "sources":  # read_source refuses them itself, naming each (exit 1)
+            continue
+        value = values.get(param.name or "")
         items = value if isinstance(value, tuple) else (value,)
         if any(isinstance(v, str) and "\x00" in v for v in items):
-            raise click.UsageError(f"--{name.replace('_', '-')}: a value cannot hold a NUL byte")
+            raise click.BadParameter("a value cannot hold a NUL byte", ctx=ctx, param=param)
 
 
 def _escaped_database_error(exc: Exception) -> DatabaseError | None:
