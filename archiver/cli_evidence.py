@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -47,20 +46,16 @@ def _settings(ctx: click.Context) -> Settings:
     return cast(Settings, ctx.find_root().obj["settings"])
 
 
-@contextmanager
-def _database(ctx: click.Context) -> Iterator[Database]:
+def _database(ctx: click.Context) -> Database:
     from archiver.cli import _database as archive_database  # says where it looked; creates nothing
 
-    yield archive_database(ctx)
+    return archive_database(ctx)
 
 
 def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    from archiver.cli import _date as cli_date  # one reading of YYYY-MM-DD for every command
+
+    return cli_date(value)
 
 
 @click.command("export")
@@ -87,8 +82,7 @@ def export(ctx: click.Context, wacz_path: Path, articles: tuple[str, ...], since
             "(cdxj-indexer; its dependency surt is AGPL-3.0, so it is not installed by default)")
     settings = _settings(ctx)
     since_d = _date(since)
-    with _database(ctx) as db:
-        summary = service.export(settings, db, wacz_path, list(articles), since_d)
+    summary = service.export(settings, _database(ctx), wacz_path, list(articles), since_d)
     data = summary.as_dict()
     if fmt != "table":
         flat = {k: v for k, v in data.items() if fmt != "csv" or not isinstance(v, dict)}
@@ -112,8 +106,7 @@ def verify(ctx: click.Context, article: str | None, fmt: str) -> None:
     from archiver.evidence import fixity, service
 
     settings = _settings(ctx)
-    with _database(ctx) as db:
-        report = service.verify(settings, db, article)
+    report = service.verify(settings, _database(ctx), article)
     rows = [f.as_dict() for f in report.findings]
     counts = report.counts()
     title = ("verified " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()
@@ -144,8 +137,7 @@ def stamp(ctx: click.Context, fmt: str) -> None:
     settings = _settings(ctx)
     if not settings.timestamp_authority_urls:
         raise EvidenceError("no time-stamping authority: set timestamp_authorities")
-    with _database(ctx) as db:
-        done = stamp_warcs(settings, db)
+    done = stamp_warcs(settings, _database(ctx))
     render.output_rows([{"warc": name} for name in done], fmt, fields=("warc",),
                        title=f"{len(done)} WARC{'s' if len(done) != 1 else ''} time-stamped")
 
