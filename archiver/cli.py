@@ -187,10 +187,7 @@ def _check_home(settings: Settings, *, create: bool) -> None:
     and on a read a SQLite archive that is not there; create nothing on the way."""
     from archiver.store.db import holds_archive, sqlite_path
 
-    home = settings.home
-    if home.exists() and not home.is_dir():
-        raise ConfigError(f"{home}: the data folder (--home or ARCHIVER_HOME) is a file, "
-                          "not a folder")
+    home = settings.home  # a home that is a file was refused by load_settings already
     path = sqlite_path(settings.effective_database_url)
     if not create:
         # a lost database beside blobs gets the store's own, more telling refusal
