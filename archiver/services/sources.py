@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 from archiver.config import Settings
@@ -19,7 +19,9 @@ from archiver.detect.document import detect, sniff_format
 from archiver.detect.values import Detection
 from archiver.errors import SourceError
 from archiver.net.errors import FetchError
-from archiver.net.http import Fetch, HttpClient
+
+if TYPE_CHECKING:
+    from archiver.net.http import Fetch
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -78,6 +80,8 @@ def _capped(given: str, data: bytes) -> bytes:
 
 
 def _fetch(url: str, settings: Settings) -> Source:
+    from archiver.net.http import HttpClient  # requests and urllib3: only for a URL
+
     client = HttpClient(settings)
     try:
         fetch = client.get(url)
