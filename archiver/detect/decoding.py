@@ -15,8 +15,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from charset_normalizer import from_bytes
-
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -68,6 +66,8 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     wide = utf16_without_bom(data)
     if wide:
         return data.decode(wide, errors="replace"), wide
+    from charset_normalizer import from_bytes  # only for bytes nothing above could read
+
     best = from_bytes(data[:200_000]).best()
     guess = codecs.lookup(best.encoding).name if best is not None and best.encoding else None
     if guess and guess not in _SINGLE_BYTE_GUESSES:

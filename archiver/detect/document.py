@@ -12,13 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-from bs4 import Tag
-
-from archiver.detect import html as htmlmod
 from archiver.detect import linkrefs
 from archiver.detect.dates import parse_tweet_date
-from archiver.detect.embeds import EmbedInfo, parse_embed
 from archiver.detect.entities import hashtags_and_mentions
 from archiver.detect.language import guess_language, language_of
 from archiver.detect.links import normalize_url, parse_status_url
@@ -27,6 +24,15 @@ from archiver.detect.snowflake import date_mismatch, tweet_time
 from archiver.detect.textcites import TextCitation, find_text_citations
 from archiver.detect.textformats import markdown_paragraphs, text_paragraphs
 from archiver.detect.values import Article, Citation, Detection, LinkRef, Position
+
+if TYPE_CHECKING:
+    from bs4 import Tag
+
+    from archiver.detect.embeds import EmbedInfo
+    from archiver.detect.html import HtmlMeta
+
+# BeautifulSoup (and the html and embeds modules built on it) is imported only for
+# a document that holds HTML: plain text and most Markdown never need it.
 
 FORMATS = ("html", "markdown", "text")
 _HTML_SNIFF = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<meta|<article|<div|<p[\s>])", re.IGNORECASE)
@@ -84,12 +90,14 @@ def main_text(text: str, fmt: str, source_url: str | None = None) -> str:
 
 
 def _paragraphs(text: str, fmt: str, source_url: str | None, *, metadata: bool = True
-                ) -> tuple[list[Para], list[EmbedInfo], htmlmod.HtmlMeta | None]:
+                ) -> tuple[list[Para], list[EmbedInfo], HtmlMeta | None]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     embeds: list[Tag] = []
     meta = None
     if fmt == "html":
+        from archiver.detect import html as htmlmod
+
         soup = htmlmod.parse(text)
         meta = htmlmod.metadata(soup, source_url) if metadata else None
         paras, embeds = htmlmod.extract(soup, meta.base_url if meta else source_url)
@@ -97,7 +105,7 @@ def _paragraphs(text: str, fmt: str, source_url: str | None, *, metadata: bool =
         paras, embeds = markdown_paragraphs(text)
     else:
         paras = text_paragraphs(text)
-    infos = [parse_embed(tag) for tag in embeds]
+    infos = _embed_infos(embeds)
     for para in paras:
         if para.embed is not None and not para.text:  # an embed that shows no text
             info = infos[para.embed]
@@ -105,6 +113,14 @@ def _paragraphs(text: str, fmt: str, source_url: str | None, *, metadata: bool =
             if info.status_in_markup and info.status_url:
                 para.anchors.append(Anchor(0, len(para.text), info.status_url, para.text))
     return paras, infos, meta
+
+
+def _embed_infos(embeds: list[Tag]) -> list[EmbedInfo]:
+    if not embeds:
+        return []
+    from archiver.detect.embeds import parse_embed  # embeds come only from parsed HTML
+
+    return [parse_embed(tag) for tag in embeds]
 
 
 def detect(text: str, fmt: str, source_url: str | None = None) -> Detection:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
 
 from archiver.detect.dates import parse_tweet_date
 from archiver.detect.entities import hashtags_and_mentions  # noqa: F401 (its callers import it here)
-from archiver.detect.links import normalize_url, parse_status_url
+from archiver.detect.links import is_entity_link, normalize_url, parse_status_url
 
 EMBED_CLASSES = frozenset({"twitter-tweet", "twitter-video"})
 _ATTRIBUTION = re.compile(r"(?:—|–|&mdash;|--)\s*(?P<name>.*?)\s*\(\s*@(?P<handle>\w{1,15})\s*\)")
@@ -177,18 +177,3 @@ def _attribution_text(quote: Tag, para: Tag | None) -> str:
                 continue
             parts.append(str(node))
     return re.sub(r"\s+", " ", "".join(parts)).strip()
-
-
-def is_entity_link(href: str) -> bool:
-    """Hashtag and mention links of a rendered tweet are entities, not cited links."""
-    try:
-        parts = urlsplit(href if "//" in href else "https://" + href)
-    except ValueError:  # "https://[::1" and the like: not a Twitter link either
-        return False
-    host = (parts.hostname or "").lower()
-    if host.endswith(("twitter.com", "x.com")):
-        path = parts.path.strip("/")
-        if path.startswith("hashtag/") or (path and "/" not in path):
-            return True
-    return False
-

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from urllib.parse import urldefrag
 
-from archiver.detect.embeds import is_entity_link
-from archiver.detect.links import classify_url, find_links, host_of, normalize_url
+from archiver.detect.links import classify_url, find_links, host_of, is_entity_link, normalize_url
 from archiver.detect.paragraphs import Para
 from archiver.detect.values import Citation, LinkRef, Position
 

@@ -405,3 +405,17 @@ def find_links(text: str) -> list[FoundLink]:
             links.append(link)
             pos = link.end
     return links
+
+
+def is_entity_link(href: str) -> bool:
+    """Hashtag and mention links of a rendered tweet are entities, not cited links."""
+    try:
+        parts = urlsplit(href if "//" in href else "https://" + href)
+    except ValueError:  # "https://[::1" and the like: not a Twitter link either
+        return False
+    host = (parts.hostname or "").lower()
+    if host.endswith(("twitter.com", "x.com")):
+        path = parts.path.strip("/")
+        if path.startswith("hashtag/") or (path and "/" not in path):
+            return True
+    return False

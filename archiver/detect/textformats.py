@@ -12,12 +12,13 @@ embed.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from bs4 import Tag
-
-from archiver.detect import html as htmlmod
 from archiver.detect.links import parse_status_url
 from archiver.detect.paragraphs import Anchor, Para
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
@@ -331,6 +332,8 @@ def _breaks(text: str, anchors: list[Anchor], code: list[tuple[int, int]]
 
 
 def _html_block(block: str, first_index: int) -> tuple[list[Para], list[Tag]]:
+    from archiver.detect import html as htmlmod  # BeautifulSoup: only for HTML in Markdown
+
     soup = htmlmod.parse(block)
     root = soup.body or soup
     paras, embeds = htmlmod.walk_fragment(root)
