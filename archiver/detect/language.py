@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from functools import cache
@@ -28,12 +29,32 @@ _LOAD = threading.Lock()
 
 @cache
 def _load() -> Any:
+    _import_numpy_single_threaded()
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     try:
         return _load_unpacked(LanguageIdentifier, MODEL_DIR / MODEL_FILE)
     except Exception:  # noqa: BLE001 - an optimisation: any failure falls back to the wheel's way
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+_OPENBLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
+def _import_numpy_single_threaded() -> None:
+    """Import numpy with OpenBLAS on one thread. On import OpenBLAS starts a thread
+    per core and sets up buffers for each (about 0.05 s of CPU, a sixth of a short
+    `archiver detect`); identifying a language multiplies one small vector by a
+    matrix, which OpenBLAS does on one thread anyway. OpenBLAS reads the variable
+    only when it loads, so it is set for the import alone and a user's own setting
+    stands."""
+    if "numpy" in sys.modules or _OPENBLAS_THREADS in os.environ:
+        return
+    os.environ[_OPENBLAS_THREADS] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        os.environ.pop(_OPENBLAS_THREADS, None)
 
 
 # The model ships xz-compressed: unpacking it costs about half a second on every run
