@@ -37,9 +37,41 @@ def test_version_and_help_import_nothing_heavy():
         assert not _imported(*args) & set(HEAVY), args
 
 
-def test_detect_needs_no_database_nor_rich_for_programs(seed_path):
-    loaded = _imported("detect", str(seed_path), "--format", "jsonl")
-    assert not loaded & {"sqlalchemy", "alembic", "rich", "warcio"}
+# What detect on a file never needs: a database, the HTTP client, Babel (month names
+# are a snapshot), a charset guesser for UTF-8, and rich when writing for programs.
+NOT_FOR_DETECT = {"sqlalchemy", "alembic", "warcio", "rapidfuzz", "requests", "urllib3",
+                  "babel", "charset_normalizer", "rich"}
+HTML_PARSING = {"bs4", "lxml", "soupsieve", "chardet"}  # bs4 imports the last two itself
+LANGUAGE_MODEL = {"py3langid", "numpy"}
+PAGE = """<!doctype html><html lang="en"><head><title>Drones over Yerevan</title></head>
+<body><article><p>Four drones were shot down tonight, the ministry said.</p>
+<blockquote class="twitter-tweet"><p lang="en" dir="ltr">Air defence intercepted two
+missiles over #Yerevan</p>&mdash; SV News (@SVNewsAlerts)
+<a href="https://twitter.com/SVNewsAlerts/status/1311721461390737408">October 1, 2020</a>
+</blockquote></article></body></html>"""
+
+
+def test_detect_loads_only_what_the_source_needs(seed_path, tmp_path):
+    """Plain text and Markdown without HTML: no HTML parser; their language is
+    identified, so the model loads. An HTML page that states its language: the
+    parser, and no language model. None loads the database, the HTTP client,
+    Babel, a charset guesser or rich."""
+    text = _imported("detect", str(seed_path), "--format", "jsonl")
+    assert LANGUAGE_MODEL <= text  # it did detect: the seed's language is guessed
+    assert not text & (NOT_FOR_DETECT | HTML_PARSING)
+
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    html = _imported("detect", str(page), "--format", "jsonl")
+    assert {"bs4", "lxml"} <= html
+    assert not html & (NOT_FOR_DETECT | LANGUAGE_MODEL)
+
+    markdown = tmp_path / "page.md"
+    markdown.write_text("# Drones over Yerevan\n\nFour drones were shot down tonight, "
+                        "[the ministry](https://mil.am/en/news) said.\n", encoding="utf-8")
+    loaded = _imported("detect", str(markdown), "--format", "jsonl")
+    assert LANGUAGE_MODEL <= loaded
+    assert not loaded & (NOT_FOR_DETECT | HTML_PARSING)
 
 
 def test_the_light_copies_match_their_sources():
