@@ -16,16 +16,17 @@ never by x.com's status page (see verdicts.py for what answers mean).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import math
-import queue
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
@@ -36,6 +37,7 @@ from archiver.config import Settings
 from archiver.detect.links import parse_status_url
 from archiver.errors import WaybackError
 from archiver.net import errors
+from archiver.net.aio import AsyncClient
 from archiver.net.http import Fetch, HttpClient
 from archiver.providers import wayback
 from archiver.rules import verdicts
@@ -104,23 +106,35 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class Checker:
-    def __init__(self, settings: Settings, client: HttpClient, blobs: BlobStore,
-                 texts: TextPool | None = None) -> None:
+    """Checks one target at a time, many at once on one event loop.
+
+    HTTP targets go through the asyncio client; tweets (a few provider calls,
+    rare in a check) and nothing else go through the thread client in
+    ``threads``. Main texts are read only when the body is not one we already
+    know: the bytes we archived (their text is kept) or the host's not-found
+    page (its text is the probe's)."""
+
+    def __init__(self, settings: Settings, client: AsyncClient, sync_client: HttpClient,
+                 blobs: BlobStore, texts: TextPool | None = None,
+                 threads: ThreadPoolExecutor | None = None) -> None:
         self.settings = settings
         self.client = client
+        self.sync_client = sync_client
         self.blobs = blobs
         self.texts = texts or TextPool(processes=1)
-        self._probes: dict[str, verdicts.Probe] = {}
-        self._probe_locks: dict[str, threading.Lock] = {}
-        self._probe_lock = threading.Lock()
+        self.threads = threads
+        self.pages_read = 0
+        self._probes: dict[str, tuple[verdicts.Probe, str | None]] = {}
+        self._probe_locks: dict[str, asyncio.Lock] = {}
 
     # -- one target ----------------------------------------------------------
-    def check(self, target: Target) -> Result:
+    async def check(self, target: Target) -> Result:
         started = time.monotonic()
         if target.tweet_id is not None:
-            result = self._check_tweet(target)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.threads, self._check_tweet, target)
         else:
-            result = self._check_http(target)
+            result = await self._check_http(target)
         now = dt.datetime.now(dt.UTC)
         plan = verdicts.schedule(
             result.outcome, now=now, previous_state=target.state, streak=target.streak,
@@ -129,7 +143,7 @@ class Checker:
             dead_after_days=self.settings.dead_after_days)
         found, error = target.wayback_url, result.error
         if plan.state == "dead" and not found and target.tweet_id is None:
-            lookup = self._wayback(target)
+            lookup = await self._wayback(target)
             found = lookup.url
             if lookup.error:  # kept on the check, beside the check's own error
                 error = f"{error}; {lookup.error}" if error else lookup.error
@@ -138,7 +152,7 @@ class Checker:
 
     def _check_tweet(self, target: Target) -> Result:
         assert target.tweet_id is not None
-        fetcher = TweetFetcher(self.settings, self.client, None)
+        fetcher = TweetFetcher(self.settings, self.sync_client, None)
         answer = fetcher.tweet(target.tweet_id, target.handle, archived=False)
         state = answer.tweet.state
         now = dt.datetime.now(dt.UTC)
@@ -149,61 +163,84 @@ class Checker:
         outcome = cause if cause in verdicts.FAILING else "server_error"
         return Result(target, outcome, now, error="; ".join(fetcher.messages[-3:]) or None)
 
-    def _probe(self, url: str) -> verdicts.Probe:
+    async def _text(self, fetch: Fetch) -> str | None:
+        """The page's main text, read in the text pool (or a thread) off the loop."""
+        self.pages_read += 1
+        if self.pages_read >= START_FROM:
+            self.texts.start()  # pages enough to be worth other cores
+        body, kind, url = fetch.body, fetch.content_type, fetch.final_url
+        if not body:
+            return None
+        if self.texts.running:
+            return await self.texts.page_text_async(body, kind, url)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.threads, self.texts.page_text, body, kind, url)
+
+    async def _probe(self, url: str) -> tuple[verdicts.Probe, str | None]:
+        """How the host answers a path that cannot exist, and the sha256 of that
+        body (when 2xx): one probe per host and run, the host's other links wait."""
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
-        with self._probe_lock:
-            if key in self._probes:
-                return self._probes[key]
-            host_lock = self._probe_locks.setdefault(key, threading.Lock())
-        # One probe per host and run: the other links of the host wait for its answer.
-        with host_lock:
-            with self._probe_lock:
-                if key in self._probes:
-                    return self._probes[key]
+        known = self._probes.get(key)
+        if known is not None:
+            return known
+        lock = self._probe_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            known = self._probes.get(key)
+            if known is not None:
+                return known
             missing = f"{key}/{uuid.uuid4().hex}-archiver-probe"
             try:
-                fetch = self.client.get(missing)
+                fetch = await self.client.get(missing)
+                ok = fetch.status < 300
                 probe = verdicts.Probe(fetch.status, fetch.final_url,
-                                       self.texts.main_text(fetch) if fetch.status < 300
-                                       else None, redirected=bool(fetch.hops))
+                                       await self._text(fetch) if ok else None,
+                                       redirected=bool(fetch.hops))
+                sha = hashlib.sha256(fetch.body).hexdigest() if ok else None
             except errors.FetchError:
-                probe = verdicts.Probe(None, None, None)
-            with self._probe_lock:
-                self._probes[key] = probe
-        return probe
+                probe, sha = verdicts.Probe(None, None, None), None
+            self._probes[key] = (probe, sha)
+        return probe, sha
 
-    def _check_http(self, target: Target) -> Result:
+    async def _check_http(self, target: Target) -> Result:
         now = dt.datetime.now(dt.UTC)
         follow = (lambda u: parse_status_url(u) is None) if target.kind == "pic" else None
         tweety = target.kind in ("tco", "pic", "media")
-        probe = None if tweety else self._probe(target.url)
+        probe, probe_sha = (None, None) if tweety else await self._probe(target.url)
         soft_host = probe is not None and probe.status is not None and probe.status < 300
         compare = target.archived_text is not None or target.archived_text_sha is not None
         need_body = compare or soft_host
         try:
             fetch: Fetch | None = None
             if not need_body:
-                fetch = self.client.head(target.url, follow=follow)
+                fetch = await self.client.head(target.url, follow=follow)
                 if fetch.status >= 400:  # refused, or lying: ask properly
                     fetch = None
             if fetch is None:
-                fetch = self.client.get(target.url, follow=follow)
+                fetch = await self.client.get(target.url, follow=follow)
         except errors.FetchError as exc:
             outcome = ERROR_OUTCOMES.get(type(exc), "connection_error")
             return Result(target, outcome, now, error=str(exc))
         final = fetch.stopped_at or fetch.final_url
         status = 200 if fetch.stopped_at else fetch.status
-        unchanged = (compare and not soft_host and status == 200 and not fetch.hops
-                     and target.archived_body_sha is not None
-                     and hashlib.sha256(fetch.body).hexdigest() == target.archived_body_sha)
-        if unchanged:  # the very bytes we kept: no need to read the page
+        sha = (hashlib.sha256(fetch.body).hexdigest()
+               if need_body and fetch.final.method == "GET" else None)
+        unchanged = sha is not None and sha == target.archived_body_sha
+        if unchanged and not soft_host and status == 200 and not fetch.hops:
+            # the very bytes we kept, where we kept them: no need to read the page
             return Result(target, "ok", now, status=status, final_url=final, similarity=1.0)
-        text = (self.texts.main_text(fetch) if need_body and fetch.final.method == "GET"
-                else None)
+        archived = self._archived_text(target) if compare else None
+        text: str | None = None
+        if sha is not None:
+            if unchanged and archived is not None:
+                text = archived  # the bytes we kept: their text is the one we kept
+            elif sha == probe_sha and probe is not None:
+                text = probe.text  # the host's not-found page, byte for byte
+            else:
+                text = await self._text(fetch)
         outcome, score = verdicts.classify_http(
             url=target.url, archived_url=target.archived_url, status=status, final_url=final,
-            text=text, probe=probe, archived_text=self._archived_text(target) if compare else None,
+            text=text, probe=probe, archived_text=archived,
             drift_threshold=self.settings.drift_threshold)
         return Result(target, outcome, now, status=fetch.status, final_url=final,
                       similarity=score)
@@ -216,14 +253,14 @@ class Checker:
             return self.blobs.read(sha).decode("utf-8", "replace")
         return None
 
-    def _wayback(self, target: Target) -> WaybackLookup:
+    async def _wayback(self, target: Target) -> WaybackLookup:
         """A Wayback capture near the article's date, for readers of a dead link;
         when the lookup itself failed, why (no capture at all is not a failure)."""
         stamp = target.article_date.strftime("%Y%m%d") if target.article_date else None
         url = wayback.availability_url(self.settings.wayback_availability_base, target.url,
                                        stamp)
         try:
-            fetch = self.client.get(url)
+            fetch = await self.client.get(url)
             snapshot = wayback.parse_availability(fetch.status, fetch.content_type, fetch.body)
         except errors.FetchError as exc:  # its message names the URL
             return WaybackLookup(None, f"wayback lookup failed: {exc}")
@@ -317,23 +354,6 @@ def interleave_hosts(targets: list[Target]) -> list[Target]:
     return out
 
 
-def _done(finished: queue.SimpleQueue[Future[Result]]) -> list[Future[Result]]:
-    """The futures finished since the last call, waiting for one if none has (in
-    short waits, so that Ctrl-C and SIGTERM still get through)."""
-    while True:
-        try:
-            first = finished.get(timeout=0.5)
-            break
-        except queue.Empty:
-            continue
-    done = [first]
-    while True:
-        try:
-            done.append(finished.get_nowait())
-        except queue.Empty:
-            return done
-
-
 def run(
     settings: Settings,
     db: Database,
@@ -371,6 +391,31 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                    owner: leases.Owner, stats: CheckStats, started: dt.datetime, batch: int,
                    lease: dt.timedelta, concurrency: int,
                    progress: Callable[[str], None] | None) -> None:
+    """Runs the checks on an event loop of their own (a worker calls this from a
+    thread of its own loop, the CLI from the main thread)."""
+    texts = TextPool()
+    database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-db")
+    threads = ThreadPoolExecutor(max_workers=min(max(concurrency, 1), 16),
+                                 thread_name_prefix="check-tweets")
+    try:
+        asyncio.run(_check_loop(settings, db, selection, owner, stats, started, batch, lease,
+                                concurrency, progress, texts, database, threads))
+        texts.close()
+    except BaseException:
+        texts.close(wait=False)
+        raise
+    finally:
+        database.shutdown(wait=True)
+        threads.shutdown(wait=False, cancel_futures=True)
+
+
+async def _check_loop(settings: Settings, db: Database, selection: Selection,
+                      owner: leases.Owner, stats: CheckStats, started: dt.datetime, batch: int,
+                      lease: dt.timedelta, concurrency: int,
+                      progress: Callable[[str], None] | None, texts: TextPool,
+                      database: ThreadPoolExecutor, threads: ThreadPoolExecutor) -> None:
+    loop = asyncio.get_running_loop()
+
     def tally(results: list[Result]) -> None:
         crashpoints.reached("check:before_record")
         kept = leases.record(db, owner, [_finding(r) for r in results])
@@ -396,59 +441,91 @@ def _check_batches(settings: Settings, db: Database, selection: Selection,
                                  f"({whose})")
         return got.targets
 
-    texts = TextPool()
-    with HttpClient(settings) as client, ThreadPoolExecutor(max_workers=concurrency) as pool:
-        checker = Checker(settings, client, BlobStore(settings.blob_dir), texts)
-        inflight: dict[Future[Result], Target] = {}
-        # Finished futures arrive here: wait(FIRST_COMPLETED) over every future in
-        # flight locked them all at each turn (17 % of the GIL at 10,000 links).
-        finished: queue.SimpleQueue[Future[Result]] = queue.SimpleQueue()
-        pending: list[Result] = []
-        claimed, exhausted = 0, False
-        try:
-            while True:
-                # Keep the pool fed: claim the next batch before this one runs dry,
-                # so no worker waits for a batch's slowest link.
-                if not exhausted and len(inflight) < 2 * concurrency:
-                    room = batch if selection.limit is None else min(batch,
-                                                                     selection.limit - claimed)
-                    targets = take(room) if room else []
-                    exhausted = not targets
-                    # A row can come back to us after another run held it (our lease had
-                    # lapsed): the check already running here records it.
-                    busy = {_key(t) for t in inflight.values()} | {_key(r.target) for r in pending}
-                    targets = [t for t in targets if _key(t) not in busy]
-                    claimed += len(targets)
-                    if claimed >= START_FROM:
-                        texts.start()  # pages enough to be worth other cores
-                    if targets:
-                        crashpoints.reached("check:claimed")
-                    for target in interleave_hosts(targets):
-                        future = pool.submit(checker.check, target)
-                        inflight[future] = target
-                        future.add_done_callback(finished.put)
-                if not inflight:
-                    break
-                for future in _done(finished):
-                    del inflight[future]
-                    pending.append(future.result())
-                    if inflight:  # some done, others still in flight
-                        crashpoints.reached("check:mid_batch")
-                    if progress:
-                        progress(pending[-1].outcome)
-                if len(pending) >= RECORD_EVERY:
-                    tally(pending)
-                    pending = []
-            tally(pending)
-            texts.close()
-        except BaseException:
-            # Ctrl-C, SIGTERM (the CLI turns it into an exception) or a failure: keep
-            # what is done, free the rest for the next run, and do not wait for it.
-            pool.shutdown(wait=False, cancel_futures=True)
-            texts.close(wait=False)
-            completed = [f for f in inflight if f.done() and not f.cancelled()
-                         and f.exception() is None]
-            pending += [f.result() for f in completed]
-            leases.record(db, owner, [_finding(r) for r in pending])
-            leases.release(db, owner, [t for f, t in inflight.items() if f not in completed])
-            raise
+    # Finished checks arrive here, each as (its target's key, result or failure);
+    # asyncio.wait over every task in flight would lock them all at each turn.
+    finished: asyncio.Queue[tuple[tuple[int | None, str | None], Result | BaseException]]
+    finished = asyncio.Queue()
+    lanes = asyncio.Semaphore(max(concurrency, 1))
+    inflight: dict[tuple[int | None, str | None], Target] = {}
+    tasks: set[asyncio.Task[None]] = set()
+    pending: list[Result] = []
+    writing: asyncio.Future[None] | None = None
+
+    async with AsyncClient(settings) as client:
+        with HttpClient(settings) as sync_client:
+            checker = Checker(settings, client, sync_client, BlobStore(settings.blob_dir),
+                              texts, threads)
+
+            async def one(target: Target) -> None:
+                try:
+                    async with lanes:
+                        outcome: Result | BaseException = await checker.check(target)
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - handed to the loop below
+                    outcome = exc
+                finished.put_nowait((_key(target), outcome))
+
+            claimed, exhausted = 0, False
+            try:
+                while True:
+                    # Keep the lanes fed: claim the next batch before this one runs
+                    # dry, so that no lane waits for a batch's slowest link.
+                    if not exhausted and len(inflight) < 2 * concurrency:
+                        room = (batch if selection.limit is None
+                                else min(batch, selection.limit - claimed))
+                        targets = (await loop.run_in_executor(database, take, room)
+                                   if room else [])
+                        exhausted = not targets
+                        # A row can come back to us after another run held it (our
+                        # lease had lapsed): the check already running records it.
+                        busy = set(inflight) | {_key(r.target) for r in pending}
+                        targets = [t for t in targets if _key(t) not in busy]
+                        claimed += len(targets)
+                        if targets:
+                            crashpoints.reached("check:claimed")
+                        for target in interleave_hosts(targets):
+                            inflight[_key(target)] = target
+                            task = asyncio.create_task(one(target))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+                    if not inflight:
+                        break
+                    done = [await finished.get()]
+                    while not finished.empty():
+                        done.append(finished.get_nowait())
+                    for key, outcome in done:
+                        del inflight[key]
+                        if isinstance(outcome, BaseException):
+                            raise outcome
+                        pending.append(outcome)
+                        if inflight:  # some done, others still in flight
+                            crashpoints.reached("check:mid_batch")
+                        if progress:
+                            progress(outcome.outcome)
+                    if len(pending) >= RECORD_EVERY and (writing is None or writing.done()):
+                        if writing is not None:
+                            writing.result()
+                        # Recorded by the database thread while the checks go on.
+                        writing = loop.run_in_executor(database, tally, pending)
+                        pending = []
+                if writing is not None:
+                    await writing
+                tally(pending)
+                pending = []
+            except BaseException:
+                # Ctrl-C, SIGTERM (the CLI turns it into an exception) or a failure:
+                # keep what is done, free the rest for the next run, and do not wait.
+                for task in list(tasks):
+                    task.cancel()
+                if writing is not None:
+                    with contextlib.suppress(BaseException):
+                        await asyncio.shield(writing)
+                while not finished.empty():
+                    key, outcome = finished.get_nowait()
+                    if not isinstance(outcome, BaseException):
+                        inflight.pop(key, None)
+                        pending.append(outcome)
+                leases.record(db, owner, [_finding(r) for r in pending])
+                leases.release(db, owner, list(inflight.values()))
+                raise

@@ -10,6 +10,7 @@ Ctrl-C: the checking process decides what an interruption means.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
@@ -78,6 +79,18 @@ class TextPool:
             except (BrokenProcessPool, RuntimeError):  # a worker died, or shut down
                 pass
         return page_text(body, content_type, url)
+
+    async def page_text_async(self, body: bytes, content_type: str | None,
+                              url: str) -> str | None:
+        """``page_text`` awaited on an event loop: read in a worker process."""
+        pool = self._pool
+        if pool is not None and body:
+            try:
+                return await asyncio.wrap_future(pool.submit(page_text, body, content_type, url))
+            except (BrokenProcessPool, RuntimeError):  # a worker died, or shut down
+                pass
+        return await asyncio.get_running_loop().run_in_executor(
+            None, page_text, body, content_type, url)
 
     def close(self, *, wait: bool = True) -> None:
         pool, self._pool = self._pool, None
