@@ -39,6 +39,7 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
@@ -58,6 +59,7 @@ from archiver.net.http import RETRY_STATUSES, Exchange, Fetch
 __all__ = ["AsyncClient"]
 
 CHUNK = 64 * 1024
+GATE_THREADS = 256  # fetches that may wait on the workers' shared gate at once
 
 
 class _Refused(OSError):
@@ -86,8 +88,9 @@ class _GuardedConnector(aiohttp.TCPConnector):
     ``connect_to`` routes and refusal messages are the same as http.py's. The
     socket factory below checks each address again as it is connected to."""
 
-    def __init__(self, guard: Guard, **kwargs: Any) -> None:
+    def __init__(self, guard: Guard, resolving: ThreadPoolExecutor, **kwargs: Any) -> None:
         self._guard = guard
+        self._resolving = resolving
         policy = guard.policy
 
         def guarded_socket(addr_info: Any) -> socket.socket:
@@ -102,7 +105,8 @@ class _GuardedConnector(aiohttp.TCPConnector):
     async def _resolve_host(self, host: str, port: int, traces: Any = None) -> list[Any]:
         loop = asyncio.get_running_loop()
         try:
-            found = await loop.run_in_executor(None, self._guard.destinations, host, port)
+            found = await loop.run_in_executor(self._resolving, self._guard.destinations,
+                                               host, port)
         except BlockedAddressError as exc:
             raise _Refused(exc.reason_text) from None
         except (socket.gaierror, UnicodeError) as exc:
@@ -140,9 +144,16 @@ class AsyncClient:
         self._session: aiohttp.ClientSession | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
+        # Threads of our own: name look-ups, and the workers' shared gate, which
+        # blocks until a slot is free. In the loop's default pool the one could
+        # starve the other (every thread waiting on a gate whose holders wait for a
+        # look-up); threads are started only as needed.
+        self._resolving = ThreadPoolExecutor(max_workers=8, thread_name_prefix="aio-dns")
+        self._gating = ThreadPoolExecutor(max_workers=GATE_THREADS,
+                                          thread_name_prefix="aio-gate")
 
     async def __aenter__(self) -> Self:
-        connector = _GuardedConnector(self.guard, limit=0, limit_per_host=0,
+        connector = _GuardedConnector(self.guard, self._resolving, limit=0, limit_per_host=0,
                                       ssl=_ssl_context(), enable_cleanup_closed=False)
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -162,6 +173,8 @@ class AsyncClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        self._resolving.shutdown(wait=False, cancel_futures=True)
+        self._gating.shutdown(wait=False, cancel_futures=True)
 
     # -- politeness -----------------------------------------------------------
     @asynccontextmanager
@@ -176,7 +189,15 @@ class AsyncClient:
             held = None
             if gate is not None:
                 held = gate(host)
-                await asyncio.to_thread(held.__enter__)
+                loop = asyncio.get_running_loop()
+                entering = loop.run_in_executor(self._gating, held.__enter__)
+                try:
+                    await asyncio.shield(entering)
+                except asyncio.CancelledError:  # the slot, once taken, is given back
+                    gating = self._gating
+                    entering.add_done_callback(lambda done: None if done.exception() else (
+                        gating.submit(held.__exit__, None, None, None)))
+                    raise
             try:
                 delay = self.settings.per_host_delay
                 if delay > 0:
@@ -188,7 +209,7 @@ class AsyncClient:
                 yield
             finally:
                 if held is not None:
-                    await asyncio.to_thread(held.__exit__, None, None, None)
+                    await loop.run_in_executor(self._gating, held.__exit__, None, None, None)
 
     # -- fetching -------------------------------------------------------------
     async def head(self, url: str, *, follow: Callable[[str], bool] | None = None) -> Fetch:
