@@ -185,7 +185,7 @@ class AsyncClient:
             slot = self._slots[host] = asyncio.Semaphore(
                 max(self.settings.per_host_concurrency, 1))
         async with slot:
-            gate = http._shared_gate  # noqa: SLF001 - the one process-wide hook, set by jobs/
+            gate = http._shared_gate
             held = None
             if gate is not None:
                 held = gate(host)
@@ -218,7 +218,7 @@ class AsyncClient:
     async def get(self, url: str, *, headers: dict[str, str] | None = None,
                   follow: Callable[[str], bool] | None = None, method: str = "GET") -> Fetch:
         """``method`` ``url``, following redirects while ``follow(location)`` says so."""
-        http._check_url(url)  # noqa: SLF001 - the same rule as the sync client
+        http._check_url(url)
         budget = _Budget(self.settings.total_timeout)
         hops: list[Exchange] = []
         current = url
@@ -230,14 +230,14 @@ class AsyncClient:
                 if follow is not None and not follow(target):
                     return Fetch(url, exchange, tuple(hops), stopped_at=target)
                 hops.append(exchange)
-                http._check_url(target)  # noqa: SLF001
+                http._check_url(target)
                 current = target
                 continue
             return Fetch(url, exchange, tuple(hops))
         visited = [hop.url for hop in hops] + [current]
         if len(set(visited)) < len(visited):
             raise errors.RedirectLoop(url, f"redirect loop: more than {self.settings.max_redirects}"
-                                           f" redirects, back to {http._repeated(visited)}")  # noqa: SLF001
+                                           f" redirects, back to {http._repeated(visited)}")
         raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
 
     async def _exchange(self, method: str, url: str, headers: dict[str, str],
@@ -270,7 +270,7 @@ class AsyncClient:
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         cap = self.settings.retry_max_wait
         if retry_after:
-            seconds = http._retry_after_seconds(retry_after)  # noqa: SLF001
+            seconds = http._retry_after_seconds(retry_after)
             if seconds is not None:
                 return min(max(seconds, 0.0), cap)
         return float(min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2))
@@ -344,7 +344,7 @@ def _cut_short(response: aiohttp.ClientResponse, received: int, exc: BaseExcepti
     if "chunked" in (response.headers.get("transfer-encoding") or "").lower():
         return (f"body cut short: the chunked body stopped after {received} bytes, "
                 "before its last chunk")
-    return f"body cut short after {received} bytes: {http._reason(exc)}"  # noqa: SLF001
+    return f"body cut short after {received} bytes: {http._reason(exc)}"
 
 
 def _translate(url: str, exc: aiohttp.ClientError) -> errors.FetchError:
@@ -360,13 +360,13 @@ def _translate(url: str, exc: aiohttp.ClientError) -> errors.FetchError:
         cause = inner if isinstance(inner, BaseException) else (cause.__cause__ or cause.__context__)
         seen += 1
     if isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError)):
-        return errors.TLSFailure(url, f"TLS failed: {http._reason(exc)}")  # noqa: SLF001
+        return errors.TLSFailure(url, f"TLS failed: {http._reason(exc)}")
     if isinstance(exc, aiohttp.ServerTimeoutError):
         return errors.Timeout(url, "timed out")
     if isinstance(exc, aiohttp.InvalidURL):
         return errors.InvalidURL(url, str(exc))
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return errors.BodyCutShort(url, f"body cut short: {http._reason(exc)}")  # noqa: SLF001
+        return errors.BodyCutShort(url, f"body cut short: {http._reason(exc)}")
     if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientResponseError)):
-        return errors.ConnectFailed(url, f"connection failed: {http._reason(exc)}")  # noqa: SLF001
-    return errors.FetchError(url, http._reason(exc))  # noqa: SLF001
+        return errors.ConnectFailed(url, f"connection failed: {http._reason(exc)}")
+    return errors.FetchError(url, http._reason(exc))

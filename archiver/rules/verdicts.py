@@ -60,6 +60,8 @@ class Probe:
 
 def similarity(a: str, b: str) -> float:
     """0-1 similarity of two main texts (white space and case ignored)."""
+    if a == b:  # the text we kept, read again (most checks): no need to compare
+        return 1.0
     x, y = " ".join(a.split()).casefold(), " ".join(b.split()).casefold()
     if not x and not y:
         return 1.0
@@ -118,7 +120,7 @@ def classify_http(
         return "not_found", None
     if 300 <= status < 400:
         return "server_error", None  # a redirect without a usable Location
-    if text and BOT_WALL.search(text[:2000]) and len(text) < 2000:
+    if text and len(text) < 2000 and BOT_WALL.search(text):  # short pages only: cheap first
         return "blocked", None
     if is_soft_404(url, final_url, text, probe):
         return "soft_404", None

@@ -249,9 +249,12 @@ class Checker:
         if target.archived_text is not None:
             return target.archived_text
         sha = target.archived_text_sha
-        if sha and self.blobs.exists(sha):
+        if not sha:
+            return None
+        try:
             return self.blobs.read(sha).decode("utf-8", "replace")
-        return None
+        except FileNotFoundError:  # the blob is gone (pruned): compare nothing
+            return None
 
     async def _wayback(self, target: Target) -> WaybackLookup:
         """A Wayback capture near the article's date, for readers of a dead link;

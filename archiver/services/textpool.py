@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from archiver.net.http import Fetch
 
-START_FROM = 200  # pages a run is expected to read before a pool is worth starting
+START_FROM = 500  # pages read in a run before a pool (a second interpreter) is worth it
 
 
 def page_text(body: bytes, content_type: str | None, url: str) -> str | None:
