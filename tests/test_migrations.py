@@ -40,3 +40,33 @@ def test_downgrade_and_upgrade_again(db_url):
         assert current_revision(db.engine) == head
     finally:
         db.dispose()
+
+
+def test_the_schema_head_we_open_without_alembic_is_alembics_head():
+    # An archive stamped with SCHEMA_HEAD opens without reading the migrations; a
+    # new migration must move it, or archives would never be upgraded to it.
+    from alembic.script import ScriptDirectory
+
+    from archiver.store.db import SCHEMA_HEAD
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_current_head() == SCHEMA_HEAD
+
+
+def test_an_archive_one_revision_back_is_still_upgraded_on_open(db_url):
+    from archiver.store.db import SCHEMA_HEAD
+
+    db = Database(db_url)
+    try:
+        cfg = alembic_config(db_url)
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "-1")
+        assert current_revision(db.engine) != SCHEMA_HEAD
+    finally:
+        db.dispose()
+    again = Database(db_url)  # the fast path must not take it for the head
+    try:
+        assert current_revision(again.engine) == SCHEMA_HEAD
+    finally:
+        again.dispose()

@@ -28,12 +28,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
@@ -41,6 +37,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from archiver.errors import DatabaseError, DiskFull
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# The newest migration's revision (its file stem). An archive already there opens
+# without importing alembic or reading the migrations (a third of a second of
+# every command); tests/test_migrations.py checks it against alembic's head.
+SCHEMA_HEAD = "0011_evidence"
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another run's transaction
@@ -59,6 +64,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -204,12 +211,26 @@ def make_engine(url: str) -> Engine:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _stamped(conn: Connection) -> str | None:
+    """The revision in alembic_version, read directly; None if there is none (yet)."""
+    try:
+        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    except sa_exc.DBAPIError:
+        rows = []
+    conn.rollback()
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
 def _known_revision(conn: Connection, script: ScriptDirectory, where: str) -> str | None:
     """The schema's revision, refusing one that no migration of ours wrote."""
+    from alembic.runtime.migration import MigrationContext
+
     revision = MigrationContext.configure(conn).get_current_revision()
     conn.rollback()
     if revision is not None and revision not in {s.revision for s in script.walk_revisions()}:
@@ -275,6 +296,13 @@ def prepare(engine: Engine, url: str, *, data_dir: Path | None = None,
         check_sqlite_file(path)
         if not start_over and (not path.exists() or path.stat().st_size == 0):
             _refuse_beside_blobs(data_dir, where)  # before SQLite makes the file
+    if not verify:
+        with database_errors(where, opening=True), engine.connect() as conn:
+            if _stamped(conn) == SCHEMA_HEAD:
+                return False
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(url))
     head = script.get_current_head()
     with database_errors(where, opening=True):
