@@ -635,7 +635,7 @@ def _retry_after_values() -> st.SearchStrategy[str]:
                          timezones=st.just(dt.UTC)).map(
         lambda when: email.utils.format_datetime(when, usegmt=True))
     # Header text as a server may send it: latin-1 without control characters.
-    text = st.text(st.characters(codec="latin-1", exclude_categories=("Cc",)), max_size=40)
+    text = st.text(st.characters(codec="latin-1", exclude_categories=["Cc"]), max_size=40)
     return st.one_of(st.integers(0, 10**15).map(str), st.integers(-10**6, -1).map(str),
                      st.floats(allow_nan=False).map(str), dates, text)
 
