@@ -236,6 +236,17 @@ def test_an_unresolvable_name_is_a_dns_failure_as_in_the_sync_client() -> None:
         HttpClient(settings).get("http://nowhere.test/")
 
 
+def test_a_certificate_no_trusted_ca_signed_is_a_tls_failure(fakeweb: FakeWeb,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    settings = web_settings(fakeweb, monkeypatch, retries=1)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")  # the fake web's CA is not trusted
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with pytest.raises(errors.TLSFailure, match="https://example.com/"):
+        fetch(settings, "https://example.com/")
+    assert fakeweb.hits_for("example.com") == []  # no request was sent over it
+
+
 def test_bad_connect_to_setting_is_a_clear_error() -> None:
     with pytest.raises(errors.InvalidURL, match="connect_to"):
         AsyncClient(make_settings(connect_to="nonsense"))
