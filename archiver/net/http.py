@@ -570,7 +570,7 @@ def _check_url(url: str) -> None:
 
 def _retry_after_seconds(value: str) -> float | None:
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit, not to float
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
