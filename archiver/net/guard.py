@@ -151,7 +151,7 @@ def parse_connect_to(spec: str) -> dict[tuple[str, int], tuple[str, int]]:
     return routes
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -168,7 +168,7 @@ class Guard:
         """The addresses to try for host:port, after rerouting, all of them allowed."""
         host = host.strip("[]").lower()
         route = self.routes.get((host, port))
-        if route is None and not _is_ip(host):
+        if route is None and not is_ip(host):
             route = self.routes.get(("*", port))
         target_host, target_port = route or (host, port)
         try:
