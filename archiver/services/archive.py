@@ -20,7 +20,7 @@ from archiver.store import articles, rows
 from archiver.store import models as m
 from archiver.store.blobs import BlobStore
 from archiver.store.session import Session
-from archiver.store.upsert import upsert_link
+from archiver.store.upsert import upsert_link, upsert_links
 
 
 @dataclass(frozen=True)
@@ -157,10 +157,14 @@ def _store_citations_and_links(
         row.tags = _tags(cite.hashtags, cite.mentions)
         cite_rows.append(row)
     citation_ids = articles.add_citations(session, cite_rows)
+    values: dict[str, dict[str, object]] = {}
+    for ref in detection.links:  # the first mention of a link gives its values
+        values.setdefault(ref.normalized, link_values(ref))
+    link_ids = upsert_links(session, values)
     occurrences = []
     seen: set[tuple[int, int, int]] = set()
     for ref in detection.links:
-        link_id = upsert_link(session, ref.normalized, link_values(ref))
+        link_id = link_ids[ref.normalized]
         occurrence = occurrence_row(ref, article_id, version_id)
         if (link_id, occurrence.paragraph, occurrence.start) in seen:
             continue

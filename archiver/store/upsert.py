@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from archiver.store import models as m
 
+CHUNK = 500  # links per statement: 500 rows of at most 6 values stay far below any bind limit
+
 
 def insert_ignoring(session: Session, model: type[m.Base], keys: list[str],
                     **values: Any) -> None:
@@ -25,3 +27,26 @@ def upsert_link(session: Session, normalized: str, values: dict[str, object]) ->
     """Insert a link unless it exists (safe against a concurrent run); return its id."""
     insert_ignoring(session, m.Link, ["normalized"], normalized=normalized, **values)
     return session.scalars(select(m.Link.id).where(m.Link.normalized == normalized)).one()
+
+
+def upsert_links(session: Session, links: dict[str, dict[str, object]]) -> dict[str, int]:
+    """``upsert_link`` for many links at once, in their order: one multi-row insert
+    and one lookup per ``CHUNK`` links instead of a statement pair per link. A link
+    stored already (or named twice) keeps its first values, as one by one."""
+    ids: dict[str, int] = {}
+    if not links:
+        return ids
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    keys = sorted({key for values in links.values() for key in values})
+    rows = [{"normalized": normalized, **{key: values.get(key) for key in keys}}
+            for normalized, values in links.items()]
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start:start + CHUNK]
+        session.execute(insert(m.Link).values(part)
+                        .on_conflict_do_nothing(index_elements=["normalized"]))
+        names = [row["normalized"] for row in part]
+        found = session.execute(
+            select(m.Link.normalized, m.Link.id).where(m.Link.normalized.in_(names)))
+        ids.update((normalized, link_id) for normalized, link_id in found)
+    return ids
