@@ -173,7 +173,7 @@ def _store_citations_and_links(
         occurrence.citation_id = (citation_ids[ref.citation_index]
                                   if ref.citation_index is not None else None)
         occurrences.append(occurrence)
-    rows.add(session, *occurrences)
+    articles.add_occurrences(session, occurrences)
 
 
 def citation_row(cite: Citation, ordinal: int, article_id: int | None,

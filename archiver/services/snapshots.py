@@ -32,7 +32,6 @@ from archiver.services.recorder import Recorder
 from archiver.services.textpool import START_FROM, TextPool
 from archiver.store import links as stored_links
 from archiver.store import models as m
-from archiver.store import rows
 from archiver.store.blobs import BlobStore
 from archiver.store.session import Session
 
@@ -189,16 +188,9 @@ def _record(url: str, result: Got | FetchError, recorder: Recorder,
 def apply(session: Session, kept: list[Kept]) -> None:
     """Write the copies onto their links, in the run's transaction (captures are
     stored already); only the snapshot columns are touched."""
-    links = stored_links.by_normalized(session, [k.normalized for k in kept])
-    for item in kept:
-        link = links.get(item.normalized)
-        if link is None:
-            continue
-        if item.capture is not None:
-            link.snapshot_capture_id = item.capture.id
-        if item.resolved_url:
-            link.resolved_url = item.resolved_url
-        if item.text_sha256:
-            link.snapshot_text_sha256 = item.text_sha256
-        link.snapshot_error = item.error
-    rows.save(session)
+    stored_links.set_snapshots(session, [
+        {"normalized": item.normalized,
+         "capture_id": item.capture.id if item.capture is not None else None,
+         "resolved_url": item.resolved_url or None, "text_sha256": item.text_sha256 or None,
+         "error": item.error}
+        for item in kept])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
@@ -55,3 +55,16 @@ def add_citations(session: Session, rows: list[m.Citation]) -> list[int]:
         session.flush()
         ids.append(row.id)
     return ids
+
+
+_OCCURRENCE_COLUMNS = tuple(c.key for c in m.LinkOccurrence.__table__.columns if c.key != "id")
+
+
+def add_occurrences(session: Session, rows: list[m.LinkOccurrence]) -> None:
+    """Insert link occurrences (built, never added to a session) in one executemany:
+    nothing refers to their ids, so they need no ORM flush (one object and one
+    RETURNING per occurrence, most of a 10,000-link archive's write phase)."""
+    if rows:
+        session.execute(insert(m.LinkOccurrence),
+                        [{key: getattr(row, key) for key in _OCCURRENCE_COLUMNS}
+                         for row in rows])

@@ -3,7 +3,9 @@ links, short links' handles, kept copies. (The CLI's listing is in queries.py.)"
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from archiver.store import models as m
@@ -83,3 +85,23 @@ def already_kept(session: Session, urls: list[str]) -> set[str]:
         kept.update(session.scalars(select(m.Link.normalized).where(
             m.Link.normalized.in_(part), m.Link.snapshot_capture_id.is_not(None))))
     return kept
+
+
+def set_snapshots(session: Session, copies: list[dict[str, object]]) -> None:
+    """Write kept copies onto their links, by normalized URL, in one executemany: each
+    of ``copies`` has ``normalized``, ``capture_id``, ``resolved_url``, ``text_sha256``
+    (None: leave the column as it is) and ``error`` (always written). Only the
+    snapshot columns are touched; a URL with no link is skipped."""
+    if not copies:
+        return
+    table = cast(Table, m.Link.__table__)
+    stmt = (update(table).where(table.c.normalized == bindparam("b_normalized"))
+            .values(snapshot_capture_id=func.coalesce(bindparam("b_capture_id"),
+                                                      table.c.snapshot_capture_id),
+                    resolved_url=func.coalesce(bindparam("b_resolved_url"),
+                                               table.c.resolved_url),
+                    snapshot_text_sha256=func.coalesce(bindparam("b_text_sha256"),
+                                                       table.c.snapshot_text_sha256),
+                    snapshot_error=bindparam("b_error")))
+    session.execute(stmt, [{f"b_{key}": value for key, value in copy.items()}
+                           for copy in copies])
