@@ -13,7 +13,7 @@ whatever refers to a capture reads its id after that.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, BinaryIO
 
 from archiver import __version__
 from archiver.config import Settings
@@ -65,8 +65,10 @@ class Recorder:
         self.bytes_saved = 0
         self.captures: list[m.Capture] = []  # in memory until ``store``
 
-    def exchange(self, exchange: Exchange, *, blob: tuple[str, int] | None = None) -> m.Capture:
-        """Record one exchange; ``blob`` is given when the body was streamed to disk."""
+    def exchange(self, exchange: Exchange, *, blob: tuple[str, int] | None = None,
+                 payload: bytes | None = None) -> m.Capture:
+        """Record one exchange; ``blob`` is given when the body was streamed to disk,
+        ``payload`` when the streamed body is at hand in memory too (its bytes)."""
         if blob is None:
             sha, size = self.blobs.put(exchange.body or b"")
         else:
@@ -74,14 +76,13 @@ class Recorder:
         offset = None
         # A HEAD answer has no body: in a WARC it would replay as an empty page.
         if self.warc is not None and exchange.method == "GET":
-            with self.blobs.path(sha).open("rb") as payload:
-                offset = self.warc.record(
-                    url=exchange.url, started_at=exchange.started_at,
-                    request_headers=exchange.request_headers, status=exchange.status,
-                    reason=exchange.reason, http_version=exchange.http_version,
-                    headers=exchange.headers, payload=payload, method=exchange.method,
-                    ip=str(exchange.peer["ip"]) if exchange.peer else None,
-                )
+            if blob is None:
+                payload = exchange.body or b""
+            if payload is not None:
+                offset = self._record(exchange, payload)
+            else:
+                with self.blobs.path(sha).open("rb") as stream:
+                    offset = self._record(exchange, stream)
         self.bytes_saved += size
         capture = m.Capture(
             url=exchange.url, fetched_at=exchange.started_at, method=exchange.method,
@@ -93,10 +94,21 @@ class Recorder:
         self.captures.append(capture)
         return capture
 
-    def fetch(self, fetch: Fetch, *, blob: tuple[str, int] | None = None) -> list[m.Capture]:
+    def _record(self, exchange: Exchange, payload: BinaryIO | bytes) -> int:
+        assert self.warc is not None
+        return self.warc.record(
+            url=exchange.url, started_at=exchange.started_at,
+            request_headers=exchange.request_headers, status=exchange.status,
+            reason=exchange.reason, http_version=exchange.http_version,
+            headers=exchange.headers, payload=payload, method=exchange.method,
+            ip=str(exchange.peer["ip"]) if exchange.peer else None,
+        )
+
+    def fetch(self, fetch: Fetch, *, blob: tuple[str, int] | None = None,
+              payload: bytes | None = None) -> list[m.Capture]:
         """Record every hop of a fetch, in order; the last is the final response."""
         captures = [self.exchange(hop) for hop in fetch.hops]
-        captures.append(self.exchange(fetch.final, blob=blob))
+        captures.append(self.exchange(fetch.final, blob=blob, payload=payload))
         return captures
 
     def failure(self, url: str, error: str) -> m.Capture:

@@ -32,12 +32,13 @@ from archiver.services.recorder import Recorder
 from archiver.services.textpool import START_FROM, TextPool
 from archiver.store import links as stored_links
 from archiver.store import models as m
-from archiver.store.blobs import BlobStore
+from archiver.store.blobs import BlobStore, BlobWriter
 from archiver.store.session import Session
 
 SNAPSHOT_KINDS = ("external", "internal")
 WORKERS = 8
 AHEAD = WORKERS  # fetches started beyond the one being recorded
+BODY_IN_MEMORY = 1 << 20  # a body up to this size is handed on in memory, not read back
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml")
 
 
@@ -82,12 +83,40 @@ def _kept_text(blobs: BlobStore, fetch: Fetch, sha: str) -> str | None:
 @dataclass(frozen=True)
 class Got:
     """One fetch, done on a worker thread: the response, its body's blob when it was
-    streamed to disk, and (``read``) whether its main text was read and kept there."""
+    streamed to disk (and the body itself when small), and (``read``) whether its
+    main text was read and kept there."""
 
     fetch: Fetch
     blob: tuple[str, int] | None
     read: bool = False
     text_sha256: str | None = None
+    body: bytes | None = None
+
+
+class _Tee:
+    """A sink that streams into a blob and keeps a copy of a small body in memory,
+    so that neither the main text nor the WARC record reads the blob back."""
+
+    def __init__(self, writer: BlobWriter) -> None:
+        self.writer = writer
+        self.chunks: list[bytes] | None = []
+        self.size = 0
+
+    def write(self, chunk: bytes, /) -> None:
+        self.writer.write(chunk)
+        self.size += len(chunk)
+        if self.chunks is not None:
+            if self.size > BODY_IN_MEMORY:
+                self.chunks = None
+            else:
+                self.chunks.append(chunk)
+
+    def restart(self) -> None:
+        self.writer.restart()
+        self.chunks, self.size = [], 0
+
+    def body(self) -> bytes | None:
+        return b"".join(self.chunks) if self.chunks is not None else None
 
 
 def _fetch(client: HttpClient, blobs: BlobStore, url: str,
@@ -96,8 +125,9 @@ def _fetch(client: HttpClient, blobs: BlobStore, url: str,
     kept page's main text is read (in ``texts``' process pool, when given) and kept
     as a blob here too, so that the recording thread only writes the WARC."""
     writer = blobs.writer()
+    tee = _Tee(writer)
     try:
-        fetch = client.get(url, sink=writer)
+        fetch = client.get(url, sink=tee)
     except FetchError as exc:
         writer.abort()
         return exc
@@ -106,20 +136,27 @@ def _fetch(client: HttpClient, blobs: BlobStore, url: str,
         raise
     if fetch.final.body is None:  # the body went to the writer
         blob = writer.commit()
+        body = tee.body()
         if fetch.status >= 400:
-            return Got(fetch, blob)
-        text = (_pooled_text(texts, blobs, fetch, blob[0]) if texts is not None
-                else _kept_text(blobs, fetch, blob[0]))
-        return Got(fetch, blob, True, blobs.put(text.encode("utf-8"))[0] if text else None)
+            return Got(fetch, blob, body=body)
+        text = _text(texts, blobs, fetch, blob[0], body)
+        return Got(fetch, blob, True, blobs.put(text.encode("utf-8"))[0] if text else None,
+                   body)
     writer.abort()
     return Got(fetch, None)
 
 
-def _pooled_text(texts: TextPool, blobs: BlobStore, fetch: Fetch, sha: str) -> str | None:
+def _text(texts: TextPool | None, blobs: BlobStore, fetch: Fetch, sha: str,
+          body: bytes | None) -> str | None:
+    """The main text of a page streamed to a blob (``body``: its bytes, when kept),
+    read in ``texts``' process pool when there is one."""
     ctype = (fetch.content_type or "").split(";")[0].strip().lower()
     if ctype and not ctype.startswith(_TEXT_TYPES):
-        return None
-    return texts.page_text(blobs.read(sha), fetch.content_type, fetch.final_url)
+        return None  # not read back at all: a video is no article
+    body = blobs.read(sha) if body is None else body
+    if texts is not None:
+        return texts.page_text(body, fetch.content_type, fetch.final_url)
+    return main_text(fetch, body)
 
 
 def snapshot(
@@ -168,7 +205,7 @@ def _record(url: str, result: Got | FetchError, recorder: Recorder,
         stats.messages.append(str(result))
         return Kept(url, error=f"{result.cause}: {result.message}")
     fetch = result.fetch
-    capture = recorder.fetch(fetch, blob=result.blob)[-1]
+    capture = recorder.fetch(fetch, blob=result.blob, payload=result.body)[-1]
     item = Kept(url, capture=capture, resolved_url=fetch.final_url if fetch.hops else None)
     if fetch.status >= 400:
         item.error = f"http_{fetch.status}: HTTP {fetch.status}"
