@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from archiver.store import models as m
 
-CHUNK = 500  # links per statement: 500 rows of at most 6 values stay far below any bind limit
+CHUNK = 500  # links per id lookup (an IN list)
 
 
 def insert_ignoring(session: Session, model: type[m.Base], keys: list[str],
@@ -30,9 +30,9 @@ def upsert_link(session: Session, normalized: str, values: dict[str, object]) ->
 
 
 def upsert_links(session: Session, links: dict[str, dict[str, object]]) -> dict[str, int]:
-    """``upsert_link`` for many links at once, in their order: one multi-row insert
+    """``upsert_link`` for many links at once, in their order: one executemany insert
     and one lookup per ``CHUNK`` links instead of a statement pair per link. A link
-    stored already (or named twice) keeps its first values, as one by one."""
+    stored already keeps its values, as one by one."""
     ids: dict[str, int] = {}
     if not links:
         return ids
@@ -41,12 +41,11 @@ def upsert_links(session: Session, links: dict[str, dict[str, object]]) -> dict[
     keys = sorted({key for values in links.values() for key in values})
     rows = [{"normalized": normalized, **{key: values.get(key) for key in keys}}
             for normalized, values in links.items()]
-    for start in range(0, len(rows), CHUNK):
-        part = rows[start:start + CHUNK]
-        session.execute(insert(m.Link).values(part)
-                        .on_conflict_do_nothing(index_elements=["normalized"]))
-        names = [row["normalized"] for row in part]
-        found = session.execute(
-            select(m.Link.normalized, m.Link.id).where(m.Link.normalized.in_(names)))
+    # executemany of one cached statement: a multi-row VALUES is compiled afresh each time
+    session.execute(insert(m.Link).on_conflict_do_nothing(index_elements=["normalized"]), rows)
+    names = list(links)
+    for start in range(0, len(names), CHUNK):
+        found = session.execute(select(m.Link.normalized, m.Link.id)
+                                .where(m.Link.normalized.in_(names[start:start + CHUNK])))
         ids.update((normalized, link_id) for normalized, link_id in found)
     return ids
