@@ -150,3 +150,39 @@ def test_a_run_that_fails_while_storing_links_stores_nothing_and_a_rerun_stores_
     assert len(found["occurrences"]) == 11  # type: ignore[arg-type]
     assert found["articles"] == 2 and found["captures"] == 12  # 2 files + 10 copies
     assert len(list((home / "warcs").glob("*.warc.gz"))) == 1
+
+
+def test_a_redirected_link_and_an_error_page_are_kept_hop_by_hop(
+        home, db_url, fakeweb, tmp_path):
+    serve(fakeweb, range(3))
+    moved, gone = "https://example.com/old/1", "https://blog.example/gone/2"
+    fakeweb.data.add_page(Page(moved, b"<html><body>Moved</body></html>", status=301,
+                               location=target(0)))
+    fakeweb.data.add_page(Page(gone, b"<html><body>No such page here</body></html>",
+                               status=404))
+    path = tmp_path / "hops.html"
+    path.write_text("<html lang='en'><head><title>Hops</title></head><body><article>"
+                    f"<h1>Hops</h1><p>See <a href='{moved}'>the old report</a> and "
+                    f"<a href='{gone}'>the gone one</a> for the story.</p>"
+                    "</article></body></html>")
+    result = run(home, db_url, "archive", "--with-links", str(path), env=fakeweb.env())
+    assert result.exit_code == 0, result.output
+    links = stored(db_url)["links"]
+    assert isinstance(links, dict)
+    assert links[moved][3] is None and links[moved][4] and links[moved][5]
+    assert links[gone][3].startswith("http_404") and links[gone][4] and links[gone][5] is None
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        resolved = session.scalar(select(m.Link.resolved_url).where(m.Link.normalized == moved))
+        captures = {(c.url, c.status): c for c in session.scalars(select(m.Capture))}
+    engine.dispose()
+    assert resolved == target(0)
+    for url, status in ((moved, 301), (gone, 404)):
+        capture = captures[(url, status)]  # every hop kept: its body by its hash, in the WARC
+        blob = home / "blobs" / capture.sha256[:2] / capture.sha256[2:4] / capture.sha256
+        assert hashlib.sha256(blob.read_bytes()).hexdigest() == capture.sha256
+        assert capture.warc_file and capture.warc_offset is not None
+    assert (home / "blobs" / captures[(gone, 404)].sha256[:2] / captures[(gone, 404)].sha256[2:4]
+            / captures[(gone, 404)].sha256).read_bytes() == (
+        b"<html><body>No such page here</body></html>")
+    assert captures[(target(0), 200)].warc_offset is not None

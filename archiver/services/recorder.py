@@ -105,9 +105,15 @@ class Recorder:
         )
 
     def fetch(self, fetch: Fetch, *, blob: tuple[str, int] | None = None,
-              payload: bytes | None = None) -> list[m.Capture]:
-        """Record every hop of a fetch, in order; the last is the final response."""
-        captures = [self.exchange(hop) for hop in fetch.hops]
+              payload: bytes | None = None,
+              hop_blobs: tuple[tuple[str, int], ...] = ()) -> list[m.Capture]:
+        """Record every hop of a fetch, in order; the last is the final response.
+        ``hop_blobs``: the hops' bodies, stored already (by the fetching thread)."""
+        if hop_blobs:
+            captures = [self.exchange(hop, blob=stored, payload=hop.body or b"")
+                        for hop, stored in zip(fetch.hops, hop_blobs, strict=True)]
+        else:
+            captures = [self.exchange(hop) for hop in fetch.hops]
         captures.append(self.exchange(fetch.final, blob=blob, payload=payload))
         return captures
 

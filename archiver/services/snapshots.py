@@ -73,24 +73,17 @@ def main_text(fetch: Fetch, body: bytes | None = None) -> str | None:
     return extract_main_text(text, fmt, source_url=fetch.final_url)
 
 
-def _kept_text(blobs: BlobStore, fetch: Fetch, sha: str) -> str | None:
-    ctype = (fetch.content_type or "").split(";")[0].strip().lower()
-    if ctype and not ctype.startswith(_TEXT_TYPES):
-        return None  # not read back at all: a video is no article
-    return main_text(fetch, blobs.read(sha))
-
-
 @dataclass(frozen=True)
 class Got:
-    """One fetch, done on a worker thread: the response, its body's blob when it was
-    streamed to disk (and the body itself when small), and (``read``) whether its
-    main text was read and kept there."""
+    """One fetch, done on a worker thread, with every blob it needs written there: the
+    response, its body's blob (and the body itself when small), its main text's blob
+    and its redirects' bodies' blobs."""
 
     fetch: Fetch
     blob: tuple[str, int] | None
-    read: bool = False
     text_sha256: str | None = None
     body: bytes | None = None
+    hops: tuple[tuple[str, int], ...] = ()  # the redirects' bodies' blobs, in order
 
 
 class _Tee:
@@ -122,8 +115,9 @@ class _Tee:
 def _fetch(client: HttpClient, blobs: BlobStore, url: str,
            texts: TextPool | None = None) -> Got | FetchError:
     """Fetch with the body streamed into a blob (2xx) or kept small in memory; the
-    kept page's main text is read (in ``texts``' process pool, when given) and kept
-    as a blob here too, so that the recording thread only writes the WARC."""
+    kept page's main text is read (in ``texts``' process pool, when given) and every
+    blob written here too (two fsyncs each), so that the recording thread only
+    writes the WARC."""
     writer = blobs.writer()
     tee = _Tee(writer)
     try:
@@ -137,21 +131,33 @@ def _fetch(client: HttpClient, blobs: BlobStore, url: str,
     if fetch.final.body is None:  # the body went to the writer
         blob = writer.commit()
         body = tee.body()
+        hops = tuple(blobs.put(hop.body or b"") for hop in fetch.hops)
         if fetch.status >= 400:
-            return Got(fetch, blob, body=body)
+            return Got(fetch, blob, body=body, hops=hops)
         text = _text(texts, blobs, fetch, blob[0], body)
-        return Got(fetch, blob, True, blobs.put(text.encode("utf-8"))[0] if text else None,
-                   body)
-    writer.abort()
-    return Got(fetch, None)
+        return Got(fetch, blob, blobs.put(text.encode("utf-8"))[0] if text else None,
+                   body, hops)
+    writer.abort()  # a body kept in memory (an error page, say): its blob written here too
+    body = fetch.final.body or b""
+    blob = blobs.put(body)
+    hops = tuple(blobs.put(hop.body or b"") for hop in fetch.hops)
+    if fetch.status >= 400:
+        return Got(fetch, blob, body=body, hops=hops)
+    text = main_text(fetch, body) if _is_text(fetch) else None
+    return Got(fetch, blob, blobs.put(text.encode("utf-8"))[0] if text else None, body,
+               hops)
+
+
+def _is_text(fetch: Fetch) -> bool:
+    ctype = (fetch.content_type or "").split(";")[0].strip().lower()
+    return not ctype or ctype.startswith(_TEXT_TYPES)
 
 
 def _text(texts: TextPool | None, blobs: BlobStore, fetch: Fetch, sha: str,
           body: bytes | None) -> str | None:
     """The main text of a page streamed to a blob (``body``: its bytes, when kept),
     read in ``texts``' process pool when there is one."""
-    ctype = (fetch.content_type or "").split(";")[0].strip().lower()
-    if ctype and not ctype.startswith(_TEXT_TYPES):
+    if not _is_text(fetch):
         return None  # not read back at all: a video is no article
     body = blobs.read(sha) if body is None else body
     if texts is not None:
@@ -205,19 +211,15 @@ def _record(url: str, result: Got | FetchError, recorder: Recorder,
         stats.messages.append(str(result))
         return Kept(url, error=f"{result.cause}: {result.message}")
     fetch = result.fetch
-    capture = recorder.fetch(fetch, blob=result.blob, payload=result.body)[-1]
+    capture = recorder.fetch(fetch, blob=result.blob, payload=result.body,
+                             hop_blobs=result.hops)[-1]
     item = Kept(url, capture=capture, resolved_url=fetch.final_url if fetch.hops else None)
     if fetch.status >= 400:
         item.error = f"http_{fetch.status}: HTTP {fetch.status}"
         stats.failed += 1
         stats.messages.append(f"{url}: HTTP {fetch.status}")
         return item
-    if result.read:
-        item.text_sha256 = result.text_sha256
-    else:  # a body kept in memory, not streamed: read its main text here
-        text = _kept_text(recorder.blobs, fetch, capture.sha256 or "")
-        if text:
-            item.text_sha256, _ = recorder.blobs.put(text.encode("utf-8"))
+    item.text_sha256 = result.text_sha256
     stats.saved += 1
     return item
 
