@@ -38,6 +38,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     tuple_,
@@ -285,9 +286,12 @@ def _past(order: tuple[Any, ...], after: tuple[Any, ...]) -> Any:
     """Rows after ``after`` in ``order``. The row-value comparison is exact; the
     bound on the first key alone is what SQLite reads as a range of the order's index
     (it scans the index from its start for a row value over an expression)."""
+    # Typed as the columns: a spread key past 2**31 is no INTEGER (PostgreSQL casts
+    # an untyped int parameter to INTEGER).
+    bound = [literal(value, column.type) for value, column in zip(after, order, strict=True)]
     if len(order) == 1:
-        return order[0] > after[0]
-    return and_(order[0] >= after[0], tuple_(*order) > tuple_(*after))
+        return order[0] > bound[0]
+    return and_(order[0] >= bound[0], tuple_(*order) > tuple_(*bound))
 
 
 def _win(session: Session, model: Leased, conditions: Sequence[Any], size: int, token: str,
