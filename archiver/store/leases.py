@@ -51,6 +51,7 @@ from archiver.store.db import Database
 from archiver.store.targets import (
     Selection,
     Target,
+    among,
     link_filter,
     link_targets,
     tweet_filter,
@@ -330,10 +331,10 @@ def _win(session: Session, model: Leased, conditions: Sequence[Any], size: int, 
             # One UPDATE for the batch, under the same conditions (on SQLite another
             # run may have taken or checked a row since we read it); the rows that
             # now name us are the ones we won.
-            session.execute(update(model).where(key.in_(ids), free, *conditions)
+            session.execute(update(model).where(among(session, key, ids), free, *conditions)
                             .values(lease_until=until, lease_owner=token)
                             .execution_options(synchronize_session=False))
-            mine = set(session.scalars(select(key).where(key.in_(ids),
+            mine = set(session.scalars(select(key).where(among(session, key, ids),
                                                          model.lease_owner == token)))
             won += [row for row in rows if row.id in mine]
         if len(won) >= size:
@@ -372,9 +373,9 @@ def _held(session: Session, model: Leased, ids: list[Any], token: str) -> set[An
     (SQLite), so no lease can change hands between this look and our writes."""
     if not ids:
         return set()
-    session.execute(update(model).where(model.id.in_(ids), model.lease_owner == token)
+    session.execute(update(model).where(among(session, model.id, ids), model.lease_owner == token)
                     .values(lease_owner=token).execution_options(synchronize_session=False))
-    return set(session.scalars(select(model.id).where(model.id.in_(ids),
+    return set(session.scalars(select(model.id).where(among(session, model.id, ids),
                                                       model.lease_owner == token)))
 
 
@@ -468,7 +469,7 @@ def release(db: Database, owner: Owner, targets: list[Target]) -> None:
         for model, ids in ((m.Link, links), (m.Tweet, tweets)):
             if ids:
                 session.execute(update(model).where(
-                    model.id.in_(ids), model.lease_owner == owner.token,
+                    among(session, model.id, ids), model.lease_owner == owner.token,
                 ).values(lease_owner=None, lease_until=None))
 
 
