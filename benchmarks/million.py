@@ -112,18 +112,30 @@ def fill(url: str, schema: str, start: int, stop: int, web: TinyWeb, run: int = 
         cur.execute("ANALYZE link")
 
 
-def claim_ms(url: str, size: int = 1000, times: int = 3) -> tuple[float, int]:
+def claim_ms(url: str, size: int = 1000, times: int = 3,
+             explain: bool = False) -> tuple[float, int]:
     """Median milliseconds of a claim of ``size`` links as `check --all` makes it
     (store/leases.py, reclaim included), and the hosts the last batch spans; the
-    leases are freed after each."""
+    leases are freed after each. With ``explain``, print EXPLAIN ANALYZE of the last
+    claim's SELECT, and of the same ordered by random() (the claim before 0012)."""
     import datetime as dt
+    import re
     import statistics
+
+    from sqlalchemy import event
 
     from archiver.store import leases
     from archiver.store.db import Database
     from archiver.store.targets import Selection
 
     db = Database(url)
+    seen: list[tuple[str, object]] = []
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _keep(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT link.id, link.normalized"):
+            seen[:] = [(statement, params)]
+
     owner = leases.Owner.register(db)
     spent, hosts = [], 0
     try:
@@ -135,6 +147,16 @@ def claim_ms(url: str, size: int = 1000, times: int = 3) -> tuple[float, int]:
             spent.append(1000 * (time.perf_counter() - t0))
             hosts = len({t.url.split("/")[2] for t in got.targets})
             leases.release(db, owner, got.targets)
+        if explain and seen:
+            statement, params = seen[0]
+            at_random = re.sub(r"AND link.id %+ \d+ .*? ORDER BY .*?link.id \n",
+                               "ORDER BY random() \n", statement, flags=re.DOTALL)
+            with db.engine.connect() as conn:
+                for name, sql in (("claim", statement), ("ORDER BY random()", at_random)):
+                    plan = [r[0] for r in conn.exec_driver_sql(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + sql, params)]  # type: ignore[arg-type]
+                    conn.rollback()
+                    bench.log(f"EXPLAIN ANALYZE, {name}:\n    " + "\n    ".join(plan))
     finally:
         owner.close()
         db.dispose()
@@ -183,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="consecutive links per host as stored (1: hosts interleaved)")
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--keep", action="store_true", help="keep the schema")
+    ap.add_argument("--explain", action="store_true",
+                    help="print EXPLAIN ANALYZE of a claim at each step (and of ORDER BY random())")
     ap.add_argument("--json", help="write the results as JSON here")
     args = ap.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",")]
@@ -214,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             fill(args.db, schema, have, n, web, args.host_run)
             have = n
             bench.log(f"{n} links stored ({time.perf_counter() - t0:.0f} s to generate)")
-            claim, spans = claim_ms(env["ARCHIVER_DATABASE_URL"])
+            claim, spans = claim_ms(env["ARCHIVER_DATABASE_URL"], explain=args.explain)
             bench.log(f"a claim of 1,000 links: {claim:.1f} ms (median of 3), {spans} hosts")
             run = bench.Run(f"archiver check, {n} links")
 
