@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -88,8 +89,10 @@ class TinyWeb:
         await asyncio.Event().wait()
 
 
-def fill(url: str, schema: str, start: int, stop: int, web: TinyWeb) -> None:
-    """COPY links start..stop-1 into the schema (spread over the web's hosts)."""
+def fill(url: str, schema: str, start: int, stop: int, web: TinyWeb, run: int = 1) -> None:
+    """COPY links start..stop-1 into the schema, over the web's hosts in runs of
+    ``run`` consecutive links per host (as archives hold them: an article's links,
+    a site's pages), so that a claim has to spread its batch over hosts itself."""
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
@@ -97,8 +100,9 @@ def fill(url: str, schema: str, start: int, stop: int, web: TinyWeb) -> None:
         buf = io.StringIO()
         now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
         for i in range(start, stop):
-            u = f"http://{web.hosts[i % len(web.hosts)]}:{web.port}/p/{i}"
-            buf.write(f"{u}\t{u}\texternal\t{web.hosts[i % len(web.hosts)]}\tunchecked\t0\t"
+            host = web.hosts[(i // run) % len(web.hosts)]
+            u = f"http://{host}:{web.port}/p/{i}"
+            buf.write(f"{u}\t{u}\texternal\t{host}\tunchecked\t0\t"
                       f"{now}\n")
         buf.seek(0)
         with cur.copy("COPY link (normalized, url, kind, domain, state, check_streak, created_at) "
@@ -108,6 +112,88 @@ def fill(url: str, schema: str, start: int, stop: int, web: TinyWeb) -> None:
         cur.execute("ANALYZE link")
 
 
+def claim_ms(url: str, size: int = 1000, times: int = 3,
+             explain: bool = False) -> tuple[float, int]:
+    """Median milliseconds of a claim of ``size`` links as `check --all` makes it
+    (store/leases.py, reclaim included), and the hosts the last batch spans; the
+    leases are freed after each. With ``explain``, print EXPLAIN ANALYZE of the last
+    claim's SELECT, and of the same ordered by random() (the claim before 0012)."""
+    import datetime as dt
+    import re
+    import statistics
+
+    from sqlalchemy import event
+
+    from archiver.store import leases
+    from archiver.store.db import Database
+    from archiver.store.targets import Selection
+
+    db = Database(url)
+    seen: list[tuple[str, object]] = []
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _keep(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT link.id, link.normalized"):
+            seen[:] = [(statement, params)]
+
+    owner = leases.Owner.register(db)
+    spent, hosts = [], 0
+    try:
+        started = dt.datetime.now(dt.UTC)
+        for _ in range(times):
+            t0 = time.perf_counter()
+            got = leases.claim(db, owner, Selection(due=False), size, started,
+                               dt.timedelta(minutes=5))
+            spent.append(1000 * (time.perf_counter() - t0))
+            hosts = len({t.url.split("/")[2] for t in got.targets})
+            leases.release(db, owner, got.targets)
+        if explain and seen:
+            statement, params = seen[0]
+            at_random = re.sub(r"AND link.id %+ \d+ .*? ORDER BY .*?link.id \n",
+                               "ORDER BY random() \n", statement, flags=re.DOTALL)
+            with db.engine.connect() as conn:
+                for name, sql in (("claim", statement), ("ORDER BY random()", at_random)):
+                    plan = [r[0] for r in conn.exec_driver_sql(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + sql, params)]  # type: ignore[arg-type]
+                    conn.rollback()
+                    bench.log(f"EXPLAIN ANALYZE, {name}:\n    " + "\n    ".join(plan))
+    finally:
+        owner.close()
+        db.dispose()
+    return statistics.median(spent), hosts
+
+
+class _TracingSampler(bench.RssSampler):
+    """run.py's sampler, also logging the tree's RSS and the requests served every
+    30 s: growth with the number of links shows as a trend, not only as a peak."""
+
+    web: ClassVar[TinyWeb | None] = None
+    trace: ClassVar[list[tuple[int, int, int]]] = []
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(pid)
+        self._t0 = time.monotonic()
+
+    def sample(self) -> None:
+        super().sample()
+        if self._ticks % int(30 / bench.RSS_SAMPLE_SECONDS) == 1 and self.web is not None:
+            rss = sum(bench._proc_status_kib(pid)[0] for pid in self._tree) // 1024
+            point = (round(time.monotonic() - self._t0), self.web.requests, rss)
+            self.trace.append(point)
+            bench.log(f"  {point[0]} s: {point[1]} requests served, RSS {rss} MiB")
+
+
+def _summary(text: str) -> dict:
+    """The run's summary from `check --format json`: a list of one object (older
+    archivers printed the object alone on its last line)."""
+    try:
+        got = json.loads(text)
+    except ValueError:
+        lines = [ln for ln in text.splitlines() if ln.startswith("{")]
+        return json.loads(lines[-1]) if lines else {}
+    return got[-1] if isinstance(got, list) and got else got if isinstance(got, dict) else {}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", required=True, help="a PostgreSQL SQLAlchemy URL (a schema is "
@@ -115,8 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", default="1000000",
                     help="comma-separated link counts, run in turn (links added)")
     ap.add_argument("--hosts", type=int, default=50)
+    ap.add_argument("--host-run", type=int, default=100,
+                    help="consecutive links per host as stored (1: hosts interleaved)")
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--keep", action="store_true", help="keep the schema")
+    ap.add_argument("--explain", action="store_true",
+                    help="print EXPLAIN ANALYZE of a claim at each step (and of ORDER BY random())")
     ap.add_argument("--json", help="write the results as JSON here")
     args = ap.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",")]
@@ -135,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     env["ARCHIVER_DATABASE_URL"] = db_url.render_as_string(hide_password=False)
     env["ARCHIVER_PER_HOST_DELAY"] = "0"
     web = TinyWeb(args.hosts)
+    _TracingSampler.web = web
+    bench.RssSampler = _TracingSampler  # type: ignore[misc]  # timed() samples with it
     results = []
     try:
         # Creates the tables (migrations on first use).
@@ -143,9 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         have = 0
         for n in steps:
             t0 = time.perf_counter()
-            fill(args.db, schema, have, n, web)
+            fill(args.db, schema, have, n, web, args.host_run)
             have = n
             bench.log(f"{n} links stored ({time.perf_counter() - t0:.0f} s to generate)")
+            claim, spans = claim_ms(env["ARCHIVER_DATABASE_URL"], explain=args.explain)
+            bench.log(f"a claim of 1,000 links: {claim:.1f} ms (median of 3), {spans} hosts")
             run = bench.Run(f"archiver check, {n} links")
 
             class _Web:  # what bench.timed wants of a web
@@ -161,13 +255,15 @@ def main(argv: list[str] | None = None) -> int:
                                              "check", "--all", "--concurrency",
                                              str(args.concurrency), "--format", "json"],
                                env, out, err)
-            lines = [ln for ln in out.read_text().splitlines() if ln.startswith("{")]
-            summary = json.loads(lines[-1]) if done and lines else {}
+            summary = _summary(out.read_text()) if done else {}
             row = {"links": n, "checked": summary.get("checked"), "seconds": round(run.seconds, 1),
                    "links_per_s": round((summary.get("checked") or 0) / run.seconds),
                    "cpu_ms_per_link": round(1000 * run.tool_cpu / max(summary.get("checked") or 1, 1), 2),
                    "peak_rss_mib": round(run.peak_rss_kib / 1024), "requests": web.requests - before,
-                   "outcomes": summary.get("outcomes"), "exit": done.returncode if done else None}
+                   "outcomes": summary.get("outcomes"), "exit": done.returncode if done else None,
+                   "claim_ms": round(claim, 1), "claim_hosts": spans,
+                   "rss_trace": _TracingSampler.trace[:]}
+            _TracingSampler.trace.clear()
             results.append(row)
             print(json.dumps(row), flush=True)
     finally:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 # The newest migration's revision (its file stem). An archive already there opens
 # without importing alembic or reading the migrations (a third of a second of
 # every command); tests/test_migrations.py checks it against alembic's head.
-SCHEMA_HEAD = "0011_evidence"
+SCHEMA_HEAD = "0012_link_spread"
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another run's transaction

@@ -24,8 +24,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 # Stable constraint names, so that alembic migrations can refer to them on
 # every backend.
@@ -204,6 +207,28 @@ class Link(Base):
     check_streak: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     wayback_url: Mapped[str | None] = mapped_column(Text)  # a capture near the article's date
+
+
+# The order `check` claims links in: a bijection of the id (below the prime modulus),
+# multiplication by about 0.382 of the modulus (1/phi**2, whose multiples are spread
+# most evenly: Fibonacci hashing), so that a batch of consecutive keys spans the
+# whole table rather than one host's run of consecutive ids. The product stays below
+# 2**63 (no overflow on any id); ties past the modulus go by id. Indexed with the id,
+# so a run claims batch after batch from a cursor in O(batch) (store/leases.py).
+# Literals, not bound parameters, so that SQLite and PostgreSQL match the index.
+SPREAD_MODULUS = 4294967291
+SPREAD_FACTOR = 1640531527
+SPREAD_SQL = f"id % {SPREAD_MODULUS} * {SPREAD_FACTOR} % {SPREAD_MODULUS}"
+
+
+def link_spread() -> ColumnElement[int]:
+    """The claim order of a link, as a SQL expression (see ``ix_link_spread``)."""
+    return literal_column(f"link.{SPREAD_SQL}", BigInteger)
+
+
+# As text: PostgreSQL shows the index without the parentheses SQLAlchemy's operators
+# would add, and alembic compares the two spellings as text.
+Index("ix_link_spread", text(SPREAD_SQL), Link.id)
 
 
 class LinkOccurrence(Base):
