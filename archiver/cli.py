@@ -561,7 +561,7 @@ CHECK_FIELDS = ("checked", "outcomes", "states", "seconds", "leased_by_others", 
 @click.option("--article", help="only links of this article (id, URL or source)")
 @click.option("--domain", help="only links to this site")
 @click.option("--limit", type=click.IntRange(min=1), help="check at most N targets")
-@click.option("--concurrency", type=click.IntRange(1, 1024), default=128, show_default=True,
+@click.option("--concurrency", type=click.IntRange(1, 1024), default=256, show_default=True,
               help="checks at once, on one event loop (each host still gets at most "
                    "per_host_concurrency, per_host_delay apart)")
 @queue_option("check")

@@ -6,7 +6,7 @@
    "archive" phase, writes articles of 100 links each, archives them with
    `archiver archive --with-links` (the copies drift is measured against), then flips
    the web to its "check" phase (links rot; drifted pages get new text);
-2. times `archiver check --all --concurrency 64 --format jsonl` and reads every link's
+2. times `archiver check --all --format jsonl` (archiver's default concurrency) and reads every link's
    outcome from `archiver links --format json`;
 3. times lychee 0.24 on the page that lists every link (`--timeout T --max-retries 0
    --format json -v`: -v makes the JSON list the links that passed, too);
@@ -367,16 +367,18 @@ def archiver_links(home: Path, env: dict[str, str]) -> list[dict]:
     return json.loads(out.stdout)
 
 
-def run_archiver(web: Web, home: Path, workdir: Path, timeout: float, concurrency: int,
+def run_archiver(web: Web, home: Path, workdir: Path, timeout: float, concurrency: int | None,
                  py_spy: str | None) -> Run:
     run = Run("archiver check")
     env = archiver_env(timeout)
-    cmd = [*archiver_cmd(), "--home", str(home), "check", "--all", "--concurrency",
-           str(concurrency), "--format", "jsonl"]
+    given = ["--concurrency", str(concurrency)] if concurrency is not None else []
+    cmd = [*archiver_cmd(), "--home", str(home), "check", "--all", *given, "--format", "jsonl"]
+    if concurrency is not None:
+        run.note = f"--concurrency {concurrency}"
     if py_spy:
         cmd = [py_spy, "record", "--subprocesses", "--rate", "50", "--format", "speedscope",
                "-o", str(workdir / "check.speedscope.json"), "--", *cmd]
-        run.note = "under py-spy"
+        run.note = (run.note + ", " if run.note else "") + "under py-spy"
     done = timed(run, web, cmd, env, workdir / "check.out", workdir / "check.err")
     if done is None or done.returncode != 0:
         err = (workdir / "check.err").read_text(errors="replace").strip().splitlines()
@@ -675,8 +677,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--links", type=int, default=10_000)
     ap.add_argument("--hosts", type=int, default=100)
     ap.add_argument("--timeout", type=float, default=2.0, help="seconds, for every tool")
-    ap.add_argument("--concurrency", type=int, default=128,
-                    help="archiver check --concurrency (lychee's default: 128 at once)")
+    ap.add_argument("--concurrency", type=int, default=None,
+                    help="archiver check --concurrency (default: archiver's own, 256; "
+                         "lychee's is 128)")
     ap.add_argument("--per-article", type=int, default=100, help="links per article")
     ap.add_argument("--lc-threads", type=int, default=32, help="LinkChecker threads")
     ap.add_argument("--lc-default-links", type=int, default=1000,

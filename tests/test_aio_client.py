@@ -721,3 +721,28 @@ def test_bodies_round_trip_byte_for_byte(local: LocalWeb, length: int) -> None:
     with use(local, {"/b": reply(200, body)}) as server:
         got = fetch(make_settings(), base_url(server) + "/b")
     assert got.body == body
+
+
+def test_a_check_raises_a_low_open_file_limit_before_it_connects() -> None:
+    # 256 checks at once plus idle keep-alive connections pass a soft limit of 256 or
+    # 1,024; a socket refused for want of files would be reported as a dead link.
+    import resource
+    import subprocess
+    import sys
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 256:
+        pytest.fail(f"this machine's hard open-file limit ({hard}) leaves nothing to raise")
+    code = (
+        "import asyncio, resource\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit("
+        "resource.RLIMIT_NOFILE)[1]))\n"
+        "from archiver.config import load_settings\n"
+        "from archiver.net.aio import AsyncClient\n"
+        "async def main():\n"
+        "    async with AsyncClient(load_settings(env={})):\n"
+        "        print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+        "asyncio.run(main())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert int(done.stdout) > 256

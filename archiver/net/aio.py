@@ -60,6 +60,8 @@ from archiver.net.http import RETRY_STATUSES, Exchange, Fetch
 __all__ = ["AsyncClient"]
 
 CHUNK = 64 * 1024
+KEEPALIVE = 5.0  # seconds an idle connection is kept for the next link of its host
+FILES = 65536  # the open-file limit asked for (up to the hard limit)
 GATE_THREADS = 256  # fetches that may wait on the workers' shared gate at once
 
 
@@ -121,6 +123,23 @@ class _GuardedConnector(aiohttp.TCPConnector):
                 for address, target_port in found]
 
 
+def _more_files() -> None:
+    """Raise this process's open-file limit to its hard limit (at most FILES): one
+    socket per check in flight plus idle keep-alive connections can pass the usual
+    soft limit of 1,024, and a refused socket would read as a dead link."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = FILES if hard == resource.RLIM_INFINITY else min(hard, FILES)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+        except (ValueError, OSError):
+            pass
+
+
 def _ssl_context() -> ssl.SSLContext:
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return ssl.create_default_context(cafile=bundle or None)
@@ -157,8 +176,14 @@ class AsyncClient:
                                           thread_name_prefix="aio-gate")
 
     async def __aenter__(self) -> Self:
+        _more_files()
+        # Idle connections are kept KEEPALIVE seconds: aiohttp bounds the connections
+        # in use, not the idle ones, and a check over many hosts touches each one
+        # briefly; a short keep-alive keeps the open files to about the hosts of the
+        # last few seconds (with links interleaved over hosts, seconds apart).
         connector = _GuardedConnector(self.guard, self._resolving, limit=0, limit_per_host=0,
-                                      ssl=_ssl_context(), enable_cleanup_closed=False)
+                                      ssl=_ssl_context(), enable_cleanup_closed=False,
+                                      keepalive_timeout=KEEPALIVE)
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": http.user_agent(self.settings),
