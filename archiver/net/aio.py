@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import random
 import socket
 import ssl
 import time
@@ -49,11 +48,9 @@ import aiohttp
 from archiver.config import Settings
 from archiver.net import errors, http
 from archiver.net.guard import (
-    AddressPolicy,
     BlockedAddressError,
     Guard,
     is_ip,
-    parse_connect_to,
 )
 from archiver.net.http import RETRY_STATUSES, Exchange, Fetch
 
@@ -158,12 +155,7 @@ class AsyncClient:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        try:
-            routes = parse_connect_to(settings.connect_to)
-            policy = AddressPolicy(settings.allow_private_networks)
-        except ValueError as exc:
-            raise errors.InvalidURL("settings", str(exc)) from None
-        self.guard = Guard(policy, routes)
+        self.guard = http.guard_for(settings)
         self._session: aiohttp.ClientSession | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
@@ -263,11 +255,7 @@ class AsyncClient:
                 current = target
                 continue
             return Fetch(url, exchange, tuple(hops))
-        visited = [hop.url for hop in hops] + [current]
-        if len(set(visited)) < len(visited):
-            raise errors.RedirectLoop(url, f"redirect loop: more than {self.settings.max_redirects}"
-                                           f" redirects, back to {http._repeated(visited)}")
-        raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
+        raise http.too_many_hops(url, hops, current, self.settings.max_redirects)
 
     async def _exchange(self, method: str, url: str, headers: dict[str, str],
                         budget: _Budget) -> Exchange:
@@ -297,12 +285,7 @@ class AsyncClient:
             attempt += 1
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        cap = self.settings.retry_max_wait
-        if retry_after:
-            seconds = http._retry_after_seconds(retry_after)
-            if seconds is not None:
-                return min(max(seconds, 0.0), cap)
-        return float(min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2))
+        return http.backoff(self.settings, attempt, retry_after)
 
     async def _once(self, method: str, url: str, headers: dict[str, str],
                     deadline: float) -> Exchange:

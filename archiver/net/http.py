@@ -259,17 +259,44 @@ def share_host_slots(gate: HostGate | None) -> None:
     _shared_gate = gate
 
 
+def guard_for(settings: Settings) -> Guard:
+    """The address guard of ``settings`` (allow-list and connect_to routes); a bad
+    setting is an InvalidURL naming "settings"."""
+    try:
+        routes = parse_connect_to(settings.connect_to)
+        policy = AddressPolicy(settings.allow_private_networks)
+    except ValueError as exc:
+        raise errors.InvalidURL("settings", str(exc)) from None
+    return Guard(policy, routes)
+
+
+def backoff(settings: Settings, attempt: int, retry_after: str | None) -> float:
+    """Seconds to wait before try ``attempt + 1``: Retry-After when the server gave
+    one we can read, else doubling with jitter; never more than retry_max_wait."""
+    cap = settings.retry_max_wait
+    if retry_after:
+        seconds = _retry_after_seconds(retry_after)
+        if seconds is not None:
+            return min(max(seconds, 0.0), cap)
+    return float(min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2))
+
+
+def too_many_hops(url: str, hops: list[Exchange], current: str,
+                  limit: int) -> errors.TooManyRedirects:
+    """The error for a chain longer than ``limit``: a loop when it came back to a URL."""
+    visited = [hop.url for hop in hops] + [current]
+    if len(set(visited)) < len(visited):  # a cycle, not merely a long chain
+        return errors.RedirectLoop(url, f"redirect loop: more than {limit} redirects, "
+                                        f"back to {_repeated(visited)}")
+    return errors.TooManyRedirects(url, f"more than {limit} redirects")
+
+
 class HttpClient:
     """Fetches under the policy in ``Settings``; thread-safe for concurrent gets."""
 
     def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
-        try:
-            routes = parse_connect_to(settings.connect_to)
-            policy = AddressPolicy(settings.allow_private_networks)
-        except ValueError as exc:
-            raise errors.InvalidURL("settings", str(exc)) from None
-        self.guard = Guard(policy, routes)
+        self.guard = guard_for(settings)
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies from the environment: the guard must see all
         self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
@@ -350,11 +377,7 @@ class HttpClient:
                 current = target
                 continue
             return Fetch(url, exchange, tuple(hops))
-        visited = [hop.url for hop in hops] + [current]
-        if len(set(visited)) < len(visited):  # a cycle, not merely a long chain
-            raise errors.RedirectLoop(url, f"redirect loop: more than {self.settings.max_redirects}"
-                                           f" redirects, back to {_repeated(visited)}")
-        raise errors.TooManyRedirects(url, f"more than {self.settings.max_redirects} redirects")
+        raise too_many_hops(url, hops, current, self.settings.max_redirects)
 
     def _exchange(self, method: str, url: str, headers: dict[str, str], budget: _Budget,
                   sink: Sink | None) -> Exchange:
@@ -384,12 +407,7 @@ class HttpClient:
             attempt += 1
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        cap = self.settings.retry_max_wait
-        if retry_after:
-            seconds = _retry_after_seconds(retry_after)
-            if seconds is not None:
-                return min(max(seconds, 0.0), cap)
-        return float(min(cap, 0.5 * (2**attempt)) * (0.5 + random.random() / 2))
+        return backoff(self.settings, attempt, retry_after)
 
     def _once(self, method: str, url: str, headers: dict[str, str], deadline: float,
               sink: Sink | None) -> Exchange:
