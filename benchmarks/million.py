@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hosts", type=int, default=50)
     ap.add_argument("--host-run", type=int, default=100,
                     help="consecutive links per host as stored (1: hosts interleaved)")
-    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--concurrency", type=int, default=256, help="archiver check --concurrency (its default)")
     ap.add_argument("--keep", action="store_true", help="keep the schema")
     ap.add_argument("--explain", action="store_true",
                     help="print EXPLAIN ANALYZE of a claim at each step (and of ORDER BY random())")
