@@ -1,10 +1,11 @@
 """Re-check stored links and cited tweets for rot; append one link_check per check.
 
 A run registers as a lease owner, claims batches of due targets with leases
-(store/leases.py: a conditional UPDATE only one run can win), checks them in a
-thread pool while a heartbeat renews the leases of everything in flight, and
-records results in short transactions, each only where the row is still leased
-to this run. Ctrl-C and SIGTERM record what is done and free the rest; the
+(store/leases.py: a conditional UPDATE only one run can win), checks them as
+coroutines on one event loop (net/aio.py; ``concurrency`` at once) while a
+heartbeat thread renews the leases of everything in flight, and records results
+in short transactions on a database thread, each only where the row is still
+leased to this run. Ctrl-C and SIGTERM record what is done and free the rest; the
 leases of a killed run are taken over by the next run as soon as it is seen to
 be dead (store/leases.py says how), and the run says what other runs hold.
 
