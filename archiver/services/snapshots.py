@@ -36,7 +36,7 @@ from archiver.store.blobs import BlobStore, BlobWriter
 from archiver.store.session import Session
 
 SNAPSHOT_KINDS = ("external", "internal")
-WORKERS = 8
+WORKERS = 16  # link copies fetched at once (8 -> 16: 276-286 -> 305-323 links/s, 5,000 links, quiet machine)
 AHEAD = WORKERS  # fetches started beyond the one being recorded
 BODY_IN_MEMORY = 1 << 20  # a body up to this size is handed on in memory, not read back
 _TEXT_TYPES = ("text/", "application/xhtml", "application/xml")
