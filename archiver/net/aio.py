@@ -47,16 +47,11 @@ import aiohttp
 
 from archiver.config import Settings
 from archiver.net import errors, http
-from archiver.net.guard import (
-    BlockedAddressError,
-    Guard,
-    is_ip,
-)
-from archiver.net.http import RETRY_STATUSES, Exchange, Fetch
+from archiver.net.guard import BlockedAddressError, Guard, is_ip, refusal
+from archiver.net.http import CHUNK, RETRY_STATUSES, Budget, Exchange, Fetch
 
 __all__ = ["AsyncClient"]
 
-CHUNK = 64 * 1024
 KEEPALIVE = 5.0  # seconds an idle connection is kept for the next link of its host
 FILES = 65536  # the open-file limit asked for (up to the hard limit)
 GATE_THREADS = 256  # fetches that may wait on the workers' shared gate at once
@@ -72,12 +67,6 @@ class _Refused(OSError):
 
 class _Unresolved(OSError):
     """The host name could not be resolved."""
-
-
-def _refusal(host: str, address: str, port: int) -> str:
-    where = f"{address} port {port}"
-    return ((where if host == address else f"{host} resolves to {where}")
-            + ": a private or special address that allow_private_networks does not list")
 
 
 class _GuardedConnector(aiohttp.TCPConnector):
@@ -97,7 +86,7 @@ class _GuardedConnector(aiohttp.TCPConnector):
             family, type_, proto, _, address = addr_info
             ip, port = str(address[0]), int(address[1])
             if not policy.allows(ip, port):
-                raise _Refused(_refusal(ip, ip, port))
+                raise _Refused(refusal(ip, ip, port))
             return socket.socket(family=family, type=type_, proto=proto)
 
         super().__init__(socket_factory=guarded_socket, **kwargs)
@@ -140,11 +129,6 @@ def _more_files() -> None:
 def _ssl_context() -> ssl.SSLContext:
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return ssl.create_default_context(cafile=bundle or None)
-
-
-class _Budget:
-    def __init__(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
 
 
 class AsyncClient:
@@ -240,7 +224,7 @@ class AsyncClient:
                   follow: Callable[[str], bool] | None = None, method: str = "GET") -> Fetch:
         """``method`` ``url``, following redirects while ``follow(location)`` says so."""
         http._check_url(url)
-        budget = _Budget(self.settings.total_timeout)
+        budget = Budget(self.settings.total_timeout)
         hops: list[Exchange] = []
         current = url
         for _ in range(self.settings.max_redirects + 1):
@@ -258,7 +242,7 @@ class AsyncClient:
         raise http.too_many_hops(url, hops, current, self.settings.max_redirects)
 
     async def _exchange(self, method: str, url: str, headers: dict[str, str],
-                        budget: _Budget) -> Exchange:
+                        budget: Budget) -> Exchange:
         attempt = 0
         while True:
             try:

@@ -159,6 +159,13 @@ def is_ip(host: str) -> bool:
     return True
 
 
+def refusal(host: str, address: str, port: int) -> str:
+    """Why a connection to ``address``:``port`` (for ``host``) is refused, in one line."""
+    where = f"{address} port {port}"
+    return ((where if host == address else f"{host} resolves to {where}")
+            + ": a private or special address that allow_private_networks does not list")
+
+
 @dataclass
 class Guard:
     policy: AddressPolicy
@@ -179,11 +186,7 @@ class Guard:
         for info in infos:
             address = str(info[4][0])
             if not self.policy.allows(address, target_port):
-                where = f"{address} port {target_port}"
-                raise BlockedAddressError(
-                    (where if host == address else f"{host} resolves to {where}")
-                    + ": a private or special address that allow_private_networks does not list"
-                )
+                raise BlockedAddressError(refusal(host, address, target_port))
             if (address, target_port) not in found:
                 found.append((address, target_port))
         return found

@@ -141,7 +141,7 @@ class Fetch:
         return (*self.hops, self.final)
 
 
-class _Budget:
+class Budget:
     """The time one fetch may take, all hops and retries included."""
 
     def __init__(self, seconds: float) -> None:
@@ -362,7 +362,7 @@ class HttpClient:
         Redirect bodies are kept in memory (they are small and capped); the final
         body goes to ``sink`` when one is given."""
         _check_url(url)
-        budget = _Budget(self.settings.total_timeout)
+        budget = Budget(self.settings.total_timeout)
         hops: list[Exchange] = []
         current = url
         for _ in range(self.settings.max_redirects + 1):
@@ -379,7 +379,7 @@ class HttpClient:
             return Fetch(url, exchange, tuple(hops))
         raise too_many_hops(url, hops, current, self.settings.max_redirects)
 
-    def _exchange(self, method: str, url: str, headers: dict[str, str], budget: _Budget,
+    def _exchange(self, method: str, url: str, headers: dict[str, str], budget: Budget,
                   sink: Sink | None) -> Exchange:
         attempt = 0
         while True:

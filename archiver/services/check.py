@@ -169,13 +169,8 @@ class Checker:
         self.pages_read += 1
         if self.pages_read >= START_FROM:
             self.texts.start()  # pages enough to be worth other cores
-        body, kind, url = fetch.body, fetch.content_type, fetch.final_url
-        if not body:
-            return None
-        if self.texts.running:
-            return await self.texts.page_text_async(body, kind, url)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.threads, self.texts.page_text, body, kind, url)
+        return await self.texts.page_text_async(fetch.body, fetch.content_type,
+                                                fetch.final_url, self.threads)
 
     async def _probe(self, url: str) -> tuple[verdicts.Probe, str | None]:
         """How the host answers a path that cannot exist, and the sha256 of that

@@ -14,7 +14,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from archiver.net.http import Fetch
@@ -80,17 +80,20 @@ class TextPool:
                 pass
         return page_text(body, content_type, url)
 
-    async def page_text_async(self, body: bytes, content_type: str | None,
-                              url: str) -> str | None:
-        """``page_text`` awaited on an event loop: read in a worker process."""
+    async def page_text_async(self, body: bytes, content_type: str | None, url: str,
+                              threads: Executor | None = None) -> str | None:
+        """``page_text`` awaited on an event loop: in a worker process once the pool
+        runs, else on one of ``threads`` (the loop's default pool when None)."""
+        if not body:
+            return None
         pool = self._pool
-        if pool is not None and body:
+        if pool is not None:
             try:
                 return await asyncio.wrap_future(pool.submit(page_text, body, content_type, url))
             except (BrokenProcessPool, RuntimeError):  # a worker died, or shut down
                 pass
         return await asyncio.get_running_loop().run_in_executor(
-            None, page_text, body, content_type, url)
+            threads, page_text, body, content_type, url)
 
     def close(self, *, wait: bool = True) -> None:
         pool, self._pool = self._pool, None
